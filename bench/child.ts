@@ -1,0 +1,169 @@
+/**
+ * Entry point of the bench's child processes (see processes.ts): the bot alone, the minimal Bolt
+ * app (the floor), or the whole Slack-pacing scenario. Commands arrive over IPC as `{ id, cmd, args }`.
+ *
+ * Each role imports only what it runs (dynamic imports), so the floor's memory is Bolt's alone and
+ * the bot's is the bot's, not the simulator's or the stand-in's.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ChildSpec } from './processes.js';
+
+type Handler = (args: unknown) => Promise<unknown>;
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
+
+function memory() {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+}
+
+async function settledMemory() {
+  // A full collection first, so the figure is what the process holds, not garbage not yet collected.
+  globalThis.gc?.();
+  await new Promise((r) => setTimeout(r, 200));
+  return memory();
+}
+
+/** Time from each request's arrival at the server to its response's last byte (ms), since the last call. */
+let served: number[] = [];
+function timeRequests(server: Server): void {
+  server.on('request', (_req, res) => {
+    const arrived = performance.now();
+    res.once('finish', () => served.push(performance.now() - arrived));
+  });
+}
+
+async function startBotChild(s: Extract<ChildSpec, { role: 'bot' }>): Promise<Record<string, Handler>> {
+  const [{ startBot }, { readEnv }, { parseConfigText }, { createLogger }, fleet] = await Promise.all([
+    import('../src/bot.js'),
+    import('../src/config/env.js'),
+    import('../src/config/load.js'),
+    import('../src/observability/log.js'),
+    import('./fleet.js'),
+  ]);
+  const env = readEnv({
+    SLACK_BOT_TOKEN: 'xoxb-bench-token',
+    SLACK_SIGNING_SECRET: s.signingSecret,
+    SLACK_API_URL: s.slackUrl,
+    PORT: '0',
+    DATABASE_URL: `sqlite:${s.dbPath}`,
+    SNAPSHOT_COPY_CONFIG: 'unused.yml',
+    LOG_LEVEL: 'silent',
+  });
+  const bot = await startBot({
+    env,
+    config: parseConfigText(s.configYaml, 'bench config'),
+    log: createLogger({ level: 'silent' }),
+    awsEndpoint: s.simUrl,
+    awsCredentials: async () => s.credentials,
+    ...(s.pollIntervalMs !== undefined ? { pollIntervalMs: s.pollIntervalMs } : {}),
+  });
+  const server = bot.slack.httpServer();
+  if (server) timeRequests(server);
+  return {
+    ready: async () => ({ port: bot.port }),
+    memory: async () => settledMemory(),
+    cpu: async () => process.cpuUsage(),
+    fileHistory: async (args) => {
+      await fleet.fileHistory(bot.store, (args as { count: number }).count, new Date());
+      return memory();
+    },
+    fileFleet: async (args) => {
+      const a = args as { snapshotsPerAccount: number; perRequest: number };
+      const filed = await fleet.fileFleet(bot.store, { ...a, at: new Date() });
+      await bot.dispatcher.kick();
+      await bot.dispatcher.idle();
+      const inFlight = (await bot.store.listInFlightCopies()).reduce((n, g) => n + g.copies.length, 0);
+      return { ...filed, inFlight, ...memory() };
+    },
+    /** Engine ticks (poll + recover + sweep + dispatch); returns the largest RSS seen across them. */
+    ticks: async (args) => {
+      let peak = 0;
+      for (let i = 0; i < (args as { n: number }).n; i++) {
+        await bot.engine.tick();
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }
+      return { peakRss: peak, ...memory() };
+    },
+    stop: async () => {
+      await bot.stop();
+      return {};
+    },
+  };
+}
+
+/** The floor of the acknowledgement measurement: Bolt with a command listener that only acks. */
+async function startFloorChild(s: Extract<ChildSpec, { role: 'floor' }>): Promise<Record<string, Handler>> {
+  const { App, LogLevel } = await import('@slack/bolt');
+  const app = new App({
+    token: 'xoxb-floor-token',
+    signingSecret: s.signingSecret,
+    clientOptions: { slackApiUrl: s.slackUrl },
+    logLevel: LogLevel.ERROR,
+  });
+  app.command('/snapshot-copy', async ({ ack }) => {
+    await ack();
+  });
+  const server = (await app.start(0)) as Server;
+  timeRequests(server);
+  return {
+    ready: async () => ({ port: (server.address() as AddressInfo).port }),
+    memory: async () => settledMemory(),
+    cpu: async () => process.cpuUsage(),
+    stop: async () => {
+      await app.stop();
+      return {};
+    },
+  };
+}
+
+async function startPacingChild(s: Extract<ChildSpec, { role: 'pacing' }>): Promise<Record<string, Handler>> {
+  const { runPacingScenario } = await import('./pacing.js');
+  return {
+    ready: async () => ({ port: 0 }),
+    run: async () => runPacingScenario({ requests: s.requests, windowMs: s.windowMs }),
+    stop: async () => ({}),
+  };
+}
+
+const handlers: Promise<Record<string, Handler>> =
+  spec.role === 'bot'
+    ? startBotChild(spec)
+    : spec.role === 'floor'
+      ? startFloorChild(spec)
+      : startPacingChild(spec);
+
+/** How long callbacks waited for this process's event loop (ms) since the last `loopDelay` call. */
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+const common: Record<string, Handler> = {
+  serverTimes: async () => {
+    const times = served;
+    served = [];
+    return times;
+  },
+  loopDelay: async () => {
+    const r = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+    loop.reset();
+    return r;
+  },
+};
+
+process.on('message', (m: { id: number; cmd: string; args?: unknown }) => {
+  void (async () => {
+    try {
+      const h = await handlers;
+      const handler = h[m.cmd] ?? common[m.cmd];
+      if (!handler) throw new Error(`unknown command ${m.cmd}`);
+      const result = await handler(m.args);
+      // After `stop` nothing is left to wait for: leave at once rather than on the last idle socket.
+      process.send?.({ id: m.id, result }, () => {
+        if (m.cmd === 'stop') process.exit(0);
+      });
+    } catch (err) {
+      process.send?.({ id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  })();
+});

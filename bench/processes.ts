@@ -1,0 +1,125 @@
+/**
+ * Child processes of the bench: a server measured from outside (the bot, or the minimal Bolt app
+ * that is its floor) gets an event loop and a heap of its own, so its latencies and its RSS are not
+ * mixed with the load generator's, the simulator's or the Slack stand-in's.
+ *
+ * Children run plain `node` on the production bundle of `bench/child.ts`, built once per run with
+ * the same bundler as `npm run build` (scripts/bundle.mjs): figures taken in a child are those of
+ * what runs in production, not of the tsx loader or of an unbundled AWS SDK.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundle } from '../scripts/bundle.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Inside node_modules, so the bundle's external dependencies resolve as they do from dist/. */
+const OUT = join(ROOT, 'node_modules', '.cache', `scb-bench-${process.pid}`);
+
+let built: Promise<string> | undefined;
+
+function builtChild(): Promise<string> {
+  built ??= bundle({
+    entryPoints: [join(ROOT, 'bench', 'child.ts')],
+    outdir: OUT,
+  }).then(() => join(OUT, 'child.js'));
+  return built;
+}
+
+/** Removes the bundle (call once at the end of the run). */
+export function removeBuild(): void {
+  rmSync(OUT, { recursive: true, force: true });
+  built = undefined;
+}
+
+export type ChildSpec =
+  | {
+      role: 'bot';
+      simUrl: string;
+      slackUrl: string;
+      signingSecret: string;
+      /** The bot's own AWS identity (the simulator's sandbox user). */
+      credentials: { accessKeyId: string; secretAccessKey: string };
+      configYaml: string;
+      dbPath: string;
+      /** Unset: the config's polling interval. */
+      pollIntervalMs?: number;
+    }
+  | { role: 'floor'; slackUrl: string; signingSecret: string }
+  | { role: 'pacing'; requests: number; windowMs: number };
+
+export interface ChildHandle {
+  /** Set once the child said it is ready (the HTTP port of a server child). */
+  port: number;
+  call<T>(cmd: string, args?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+interface Reply {
+  id: number;
+  result?: unknown;
+  error?: string;
+}
+
+export async function spawnChild(spec: ChildSpec, timeoutMs = 60_000): Promise<ChildHandle> {
+  const child: ChildProcess = fork(await builtChild(), [JSON.stringify(spec)], {
+    // --no-warnings: the AWS SDK's Node-version notice would be printed once per child.
+    // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (open it in Chrome DevTools).
+    execArgv: [
+      '--expose-gc',
+      '--no-warnings',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let exited = false;
+  child.on('message', (m: Reply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(`child ${spec.role}: ${m.error}`));
+    else p.resolve(m.result);
+  });
+  child.on('exit', (code) => {
+    exited = true;
+    for (const p of pending.values()) p.reject(new Error(`child ${spec.role} exited with ${code}`));
+    pending.clear();
+  });
+
+  const call = <T>(cmd: string, args?: unknown, callTimeoutMs = 15 * 60_000): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (exited) return reject(new Error(`child ${spec.role} is gone`));
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`child ${spec.role}: ${cmd} timed out`));
+      }, callTimeoutMs);
+      pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      child.send({ id, cmd, args });
+    });
+
+  const { port } = await call<{ port: number }>('ready', undefined, timeoutMs);
+  return {
+    port,
+    call,
+    async stop() {
+      if (exited) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await call('stop', undefined, 30_000).catch(() => child.kill('SIGKILL'));
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+      if (!exited) child.kill('SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,398 @@
+/**
+ * The domain-facing port to AWS: the engine, listeners and doctor speak in domain terms here, and
+ * no SDK type crosses this boundary. Every failure leaves as an `AwsError` with a domain code.
+ */
+import {
+  CopySnapshotCommand,
+  DescribeSnapshotsCommand,
+  type Filter,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  ModifySnapshotAttributeCommand,
+  type Snapshot,
+} from '@aws-sdk/client-ec2';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { AccountConfig, AwsErrorCode, SourceSnapshot, Tag } from '../domain/types.js';
+import type { AwsClients } from './clients.js';
+import { AwsError, mapAwsErrors, snapshotFailureCode } from './errors.js';
+
+export type SnapshotState = SourceSnapshot['state'];
+const SNAPSHOT_STATES: readonly SnapshotState[] = [
+  'pending',
+  'completed',
+  'error',
+  'recoverable',
+  'recovering',
+];
+
+/** Which snapshots to list. Every given criterion must match; lists within one match any value. */
+export interface SnapshotQuery {
+  snapshotIds?: string[];
+  /** All of these tags. */
+  tags?: Tag[];
+  volumeIds?: string[];
+  /**
+   * Owners to include (`self` or account IDs). Defaults to `self` unless `snapshotIds` are given:
+   * without an owner AWS lists every snapshot the account may use, public ones included.
+   */
+  ownerIds?: string[];
+  /** Only snapshots these accounts may create volumes from (`self` or account IDs). */
+  restorableBy?: string[];
+  states?: SnapshotState[];
+}
+
+/** A snapshot as DescribeSnapshots reports it, in domain terms. */
+export interface DescribedSnapshot extends SourceSnapshot {
+  /** 0–100. */
+  progress: number;
+  stateMessage?: string;
+}
+
+/** What the poller needs of a copy in flight. */
+export interface SnapshotStatus {
+  snapshotId: string;
+  state: SnapshotState;
+  progress: number;
+  stateMessage?: string;
+  /** For `error`: what the StateMessage means (`key-not-accessible` or `unknown`). */
+  failureCode?: AwsErrorCode;
+  /** For `completed`: the encryption AWS gave the copy (the key as an ARN), for later predictions. */
+  result?: { encrypted: boolean; kmsKeyId?: string };
+}
+
+export interface CopySnapshotInput {
+  sourceRegion: string;
+  sourceSnapshotId: string;
+  encrypted?: boolean;
+  /** Requires `encrypted: true` (AWS rule; the seed's encryption table). */
+  kmsKeyId?: string;
+  description?: string;
+  /** Time-based copy: 15–2880, a multiple of 15. */
+  completionDurationMinutes?: number;
+  /** Put on the new snapshot (user tags of the source, request tags, provenance tags). */
+  tags: Tag[];
+}
+
+export interface EncryptionDefaults {
+  encryptionByDefault: boolean;
+  /** As AWS reports it: a key ARN, or `alias/aws/ebs` when no customer key is set. */
+  defaultKmsKeyId: string;
+}
+
+export interface KeyInfo {
+  keyId: string;
+  arn: string;
+  manager: 'AWS' | 'CUSTOMER';
+  enabled: boolean;
+  /** KMS key state (`Enabled`, `Disabled`, `PendingDeletion`, …). */
+  state: string;
+}
+
+export interface CallerIdentity {
+  accountId: string;
+  arn: string;
+  userId: string;
+}
+
+/**
+ * Every operation takes the account (as configured), the Region, and a role-session label that
+ * names who the work is for in CloudTrail (`R-12-U0ABC`, `snapshot-copy-poller`).
+ */
+export interface AwsGateway {
+  describeSnapshots(
+    account: AccountConfig,
+    region: string,
+    query: SnapshotQuery,
+    session: string,
+  ): Promise<DescribedSnapshot[]>;
+  /**
+   * States of many snapshots with as few DescribeSnapshots calls as possible (SPEC §8). A snapshot
+   * that no longer exists is absent from the answer rather than failing the whole call.
+   */
+  snapshotStatuses(
+    account: AccountConfig,
+    region: string,
+    snapshotIds: string[],
+    session: string,
+  ): Promise<SnapshotStatus[]>;
+  /** Snapshots owned by the account carrying all these tags (lost-answer recovery, DR policies). */
+  findSnapshotsByTags(
+    account: AccountConfig,
+    region: string,
+    tags: Tag[],
+    session: string,
+  ): Promise<DescribedSnapshot[]>;
+  /** CopySnapshot in the destination account and Region. */
+  copySnapshot(
+    account: AccountConfig,
+    region: string,
+    input: CopySnapshotInput,
+    session: string,
+  ): Promise<{ snapshotId: string }>;
+  /** Lets `withAccountId` create volumes from (and so copy) a snapshot of `account`. */
+  shareSnapshot(
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    withAccountId: string,
+    session: string,
+  ): Promise<void>;
+  unshareSnapshot(
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    withAccountId: string,
+    session: string,
+  ): Promise<void>;
+  getEncryptionDefaults(account: AccountConfig, region: string, session: string): Promise<EncryptionDefaults>;
+  describeKey(account: AccountConfig, region: string, keyId: string, session: string): Promise<KeyInfo>;
+  callerIdentity(account: AccountConfig, session: string): Promise<CallerIdentity>;
+}
+
+export interface AwsGatewayOptions {
+  clients: AwsClients;
+  /** DescribeSnapshots MaxResults (AWS allows 5–1000). */
+  pageSize?: number;
+  /** Values per filter in one call; bounded to keep each request's query string a sane size. */
+  filterValuesPerCall?: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 1000;
+export const DEFAULT_FILTER_VALUES_PER_CALL = 200;
+
+export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
+  const { clients } = options;
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const chunkSize = options.filterValuesPerCall ?? DEFAULT_FILTER_VALUES_PER_CALL;
+
+  const where = (operation: string, account: AccountConfig, region: string) =>
+    `${operation} in ${account.alias} (${account.id}) ${region}`;
+
+  const describeSnapshots: AwsGateway['describeSnapshots'] = async (account, region, query, session) => {
+    // Filters, not SnapshotIds: with SnapshotIds one deleted snapshot fails the whole call, and
+    // SnapshotIds cannot be paginated with MaxResults.
+    if (query.snapshotIds?.length === 0 || query.volumeIds?.length === 0) return [];
+    const fixed: Filter[] = [
+      ...(query.tags ?? []).map((tag) => ({ Name: `tag:${tag.key}`, Values: [tag.value] })),
+      ...(query.states !== undefined && query.states.length > 0
+        ? [{ Name: 'status', Values: query.states }]
+        : []),
+    ];
+    const ownerIds = query.ownerIds ?? (query.snapshotIds === undefined ? ['self'] : undefined);
+    const client = clients.ec2(account, region, session);
+    const results: DescribedSnapshot[] = [];
+    for (const ids of chunksOrAll(query.snapshotIds, chunkSize)) {
+      for (const volumes of chunksOrAll(query.volumeIds, chunkSize)) {
+        const filters: Filter[] = [
+          ...fixed,
+          ...(ids !== undefined ? [{ Name: 'snapshot-id', Values: ids }] : []),
+          ...(volumes !== undefined ? [{ Name: 'volume-id', Values: volumes }] : []),
+        ];
+        let nextToken: string | undefined;
+        do {
+          const page = await mapAwsErrors(where('DescribeSnapshots', account, region), () =>
+            client.send(
+              new DescribeSnapshotsCommand({
+                ...(filters.length > 0 ? { Filters: filters } : {}),
+                ...(ownerIds !== undefined ? { OwnerIds: ownerIds } : {}),
+                ...(query.restorableBy !== undefined ? { RestorableByUserIds: query.restorableBy } : {}),
+                MaxResults: pageSize,
+                ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+              }),
+            ),
+          );
+          for (const snapshot of page.Snapshots ?? [])
+            results.push(toDescribedSnapshot(snapshot, account, region));
+          nextToken = page.NextToken === '' ? undefined : page.NextToken;
+        } while (nextToken !== undefined);
+      }
+    }
+    return results;
+  };
+
+  const modifyShare = async (
+    operation: 'add' | 'remove',
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    withAccountId: string,
+    session: string,
+  ): Promise<void> => {
+    const client = clients.ec2(account, region, session);
+    await mapAwsErrors(
+      where(`ModifySnapshotAttribute (${operation} ${withAccountId})`, account, region),
+      () =>
+        client.send(
+          new ModifySnapshotAttributeCommand({
+            SnapshotId: snapshotId,
+            Attribute: 'createVolumePermission',
+            OperationType: operation,
+            UserIds: [withAccountId],
+          }),
+        ),
+    );
+  };
+
+  return {
+    describeSnapshots,
+
+    snapshotStatuses: async (account, region, snapshotIds, session) => {
+      const unique = [...new Set(snapshotIds)];
+      const snapshots = await describeSnapshots(account, region, { snapshotIds: unique }, session);
+      return snapshots.map((s) => ({
+        snapshotId: s.snapshotId,
+        state: s.state,
+        progress: s.progress,
+        ...(s.stateMessage !== undefined ? { stateMessage: s.stateMessage } : {}),
+        ...(s.state === 'error' ? { failureCode: snapshotFailureCode(s.stateMessage) } : {}),
+        ...(s.state === 'completed'
+          ? {
+              result: {
+                encrypted: s.encrypted,
+                ...(s.kmsKeyId !== undefined ? { kmsKeyId: s.kmsKeyId } : {}),
+              },
+            }
+          : {}),
+      }));
+    },
+
+    findSnapshotsByTags: (account, region, tags, session) =>
+      describeSnapshots(account, region, { tags, ownerIds: ['self'] }, session),
+
+    copySnapshot: async (account, region, input, session) => {
+      const context = where('CopySnapshot', account, region);
+      if (input.kmsKeyId !== undefined && input.encrypted !== true) {
+        throw new AwsError('invalid-parameter', `${context}: KmsKeyId requires Encrypted=true`);
+      }
+      // CopySnapshot has no ClientToken: a retry after a lost answer would copy twice.
+      const client = clients.ec2(account, region, session, { idempotent: false });
+      const output = await mapAwsErrors(context, () =>
+        client.send(
+          new CopySnapshotCommand({
+            SourceRegion: input.sourceRegion,
+            SourceSnapshotId: input.sourceSnapshotId,
+            ...(input.encrypted !== undefined ? { Encrypted: input.encrypted } : {}),
+            ...(input.kmsKeyId !== undefined ? { KmsKeyId: input.kmsKeyId } : {}),
+            ...(input.description !== undefined ? { Description: input.description } : {}),
+            ...(input.completionDurationMinutes !== undefined
+              ? { CompletionDurationMinutes: input.completionDurationMinutes }
+              : {}),
+            ...(input.tags.length > 0
+              ? {
+                  TagSpecifications: [
+                    {
+                      ResourceType: 'snapshot',
+                      Tags: input.tags.map((t) => ({ Key: t.key, Value: t.value })),
+                    },
+                  ],
+                }
+              : {}),
+          }),
+        ),
+      );
+      if (output.SnapshotId === undefined) {
+        throw new AwsError('unknown', `${context}: AWS accepted the copy but returned no SnapshotId`);
+      }
+      return { snapshotId: output.SnapshotId };
+    },
+
+    shareSnapshot: (account, region, snapshotId, withAccountId, session) =>
+      modifyShare('add', account, region, snapshotId, withAccountId, session),
+    unshareSnapshot: (account, region, snapshotId, withAccountId, session) =>
+      modifyShare('remove', account, region, snapshotId, withAccountId, session),
+
+    getEncryptionDefaults: async (account, region, session) => {
+      const client = clients.ec2(account, region, session);
+      const [byDefault, defaultKey] = await Promise.all([
+        mapAwsErrors(where('GetEbsEncryptionByDefault', account, region), () =>
+          client.send(new GetEbsEncryptionByDefaultCommand({})),
+        ),
+        mapAwsErrors(where('GetEbsDefaultKmsKeyId', account, region), () =>
+          client.send(new GetEbsDefaultKmsKeyIdCommand({})),
+        ),
+      ]);
+      return {
+        encryptionByDefault: byDefault.EbsEncryptionByDefault === true,
+        // AWS reports the managed key when no customer key is set; say so when it omits the field.
+        defaultKmsKeyId: defaultKey.KmsKeyId ?? 'alias/aws/ebs',
+      };
+    },
+
+    describeKey: async (account, region, keyId, session) => {
+      const context = where(`DescribeKey ${keyId}`, account, region);
+      const client = clients.kms(account, region, session);
+      const output = await mapAwsErrors(context, () => client.send(new DescribeKeyCommand({ KeyId: keyId })));
+      const meta = output.KeyMetadata;
+      if (meta?.KeyId === undefined || meta.Arn === undefined) {
+        throw new AwsError('unknown', `${context}: answer has no KeyMetadata`);
+      }
+      return {
+        keyId: meta.KeyId,
+        arn: meta.Arn,
+        manager: meta.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
+        enabled: meta.Enabled === true,
+        state: meta.KeyState ?? (meta.Enabled === true ? 'Enabled' : 'Disabled'),
+      };
+    },
+
+    callerIdentity: async (account, session) => {
+      // STS is global but has regional endpoints; the account's first Region keeps calls local.
+      const region = account.regions[0] ?? 'us-east-1';
+      const context = where('GetCallerIdentity', account, region);
+      const client = clients.sts(account, region, session);
+      const output = await mapAwsErrors(context, () => client.send(new GetCallerIdentityCommand({})));
+      if (output.Account === undefined || output.Arn === undefined) {
+        throw new AwsError('unknown', `${context}: answer has no Account/Arn`);
+      }
+      return { accountId: output.Account, arn: output.Arn, userId: output.UserId ?? '' };
+    },
+  };
+}
+
+/** `[undefined]` when there is no list (one unfiltered pass), else the list in chunks. */
+function chunksOrAll(values: string[] | undefined, size: number): Array<string[] | undefined> {
+  if (values === undefined) return [undefined];
+  const chunks: string[][] = [];
+  for (let i = 0; i < values.length; i += size) chunks.push(values.slice(i, i + size));
+  return chunks;
+}
+
+function toDescribedSnapshot(snapshot: Snapshot, account: AccountConfig, region: string): DescribedSnapshot {
+  const context = `DescribeSnapshots in ${account.alias} ${region}`;
+  const { SnapshotId, State, StartTime, OwnerId, VolumeSize } = snapshot;
+  if (SnapshotId === undefined || State === undefined || StartTime === undefined) {
+    throw new AwsError('unknown', `${context}: a snapshot lacks SnapshotId, State or StartTime`);
+  }
+  const state = SNAPSHOT_STATES.find((known) => known === State);
+  if (state === undefined)
+    throw new AwsError('unknown', `${context}: ${SnapshotId} has unknown state "${State}"`);
+  return {
+    snapshotId: SnapshotId,
+    ownerId: OwnerId ?? account.id,
+    // Copies report the placeholder vol-ffffffff; an absent VolumeId is reported the same way.
+    volumeId: snapshot.VolumeId ?? 'vol-ffffffff',
+    volumeSizeGiB: VolumeSize ?? 0,
+    state,
+    encrypted: snapshot.Encrypted === true,
+    ...(snapshot.KmsKeyId !== undefined ? { kmsKeyId: snapshot.KmsKeyId } : {}),
+    startTime: StartTime,
+    ...(snapshot.Description !== undefined && snapshot.Description !== ''
+      ? { description: snapshot.Description }
+      : {}),
+    tags: (snapshot.Tags ?? []).flatMap((t) =>
+      t.Key !== undefined ? [{ key: t.Key, value: t.Value ?? '' }] : [],
+    ),
+    progress: parseProgress(snapshot.Progress, state),
+    ...(snapshot.StateMessage !== undefined && snapshot.StateMessage !== ''
+      ? { stateMessage: snapshot.StateMessage }
+      : {}),
+  };
+}
+
+/** AWS reports progress as text (`"45%"`), sometimes empty while a copy is being set up. */
+function parseProgress(progress: string | undefined, state: SnapshotState): number {
+  const match = progress === undefined ? null : /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(progress);
+  if (match?.[1] !== undefined) return Math.min(100, Number(match[1]));
+  return state === 'completed' ? 100 : 0;
+}

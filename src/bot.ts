@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { webApi } from '@slack/bolt';
+import { type AwsAccess, createAwsAccess } from './aws/access.js';
+import type { CredentialProvider } from './aws/credentials.js';
+import type { Env } from './config/env.js';
+import type { BotConfig } from './config/schema.js';
+import { Dispatcher } from './engine/dispatcher.js';
+import { Engine } from './engine/engine.js';
+import { Poller } from './engine/poller.js';
+import type { Logger } from './observability/log.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { startSchedules } from './reports/scheduler.js';
+import { ReportService } from './reports/service.js';
+import { ApproverDirectory } from './requests/approvers.js';
+import { filingAws } from './requests/aws-reads.js';
+import { CopyEventHandler } from './requests/copy-events.js';
+import { expire } from './requests/decisions.js';
+import { Presenter } from './requests/present.js';
+import { queueNotice } from './requests/queue-notice.js';
+import { RequestService } from './requests/service.js';
+import { AckFirst } from './slack/ack-first.js';
+import { createSlackApp, type SlackApp } from './slack/app.js';
+import { registerActions } from './slack/listeners/actions.js';
+import { registerCommands } from './slack/listeners/commands.js';
+import { registerEvents, registerViews } from './slack/listeners/views.js';
+import { OutboxSender } from './slack/outbox.js';
+import { Notifier } from './slack/outbox-messages.js';
+import { healthRoutes } from './slack/routes.js';
+import { webClientPort } from './slack/web.js';
+import { openStore } from './store/open.js';
+import type { SlotLimits, Store } from './store/port.js';
+
+export interface BotOptions {
+  env: Env;
+  config: BotConfig;
+  log: Logger;
+  /** The bot's own AWS identity; default: the SDK's standard credential chain. */
+  awsCredentials?: CredentialProvider;
+  /** One endpoint for EC2, KMS and STS (sandbox mode); unset: the SDK's AWS_ENDPOINT_URL_* handling. */
+  awsEndpoint?: string;
+  now?: () => Date;
+  /** Overrides `polling.intervalSeconds` (tests). */
+  pollIntervalMs?: number;
+  /** Pacing of Slack messages per channel; default 1 s (Slack's limit). */
+  slackChannelIntervalMs?: number;
+}
+
+export interface RunningBot {
+  port: number;
+  store: Store;
+  metrics: Metrics;
+  engine: Engine;
+  dispatcher: Dispatcher;
+  outbox: OutboxSender;
+  reports: ReportService;
+  slack: SlackApp;
+  aws: AwsAccess;
+  stop(): Promise<void>;
+}
+
+export function slotLimits(config: BotConfig): SlotLimits {
+  return {
+    default: config.limits.concurrentCopies,
+    overrides: config.limits.overrides.map((o) => ({
+      account: o.account,
+      region: o.region,
+      limit: o.concurrentCopies,
+    })),
+  };
+}
+
+/** Wires config → store → AWS → engine → Slack and starts them. Used by main and by integration tests. */
+export async function startBot(o: BotOptions): Promise<RunningBot> {
+  const { env, config, log } = o;
+  const now = o.now ?? (() => new Date());
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const accounts = config.accounts;
+
+  const store = await openStore(env.databaseUrl, {});
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const metrics = createMetrics();
+  const aws = createAwsAccess({
+    stsRegion: accounts[0]?.regions[0] ?? 'us-east-1',
+    now,
+    ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}),
+    ...(o.awsCredentials ? { ownCredentials: o.awsCredentials } : {}),
+  });
+
+  const slack = createSlackApp(
+    {
+      botToken: env.slack.botToken,
+      ...(env.slack.signingSecret ? { signingSecret: env.slack.signingSecret } : {}),
+      ...(env.slack.mode === 'socket' ? { appToken: env.slack.appToken } : {}),
+      ...(env.slack.apiUrl ? { apiUrl: env.slack.apiUrl } : {}),
+      port: env.port,
+    },
+    healthRoutes({ ping: () => store.ping(), registry: metrics.registry }),
+    log,
+  );
+  // The outbox owns pacing and 429s: its client must hand rate limits back instead of sleeping on them.
+  const web = webClientPort(
+    new webApi.WebClient(env.slack.botToken, {
+      ...(env.slack.apiUrl ? { slackApiUrl: env.slack.apiUrl } : {}),
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      // Bounded so a send always ends within its outbox lease.
+      timeout: 10_000,
+      logger: {
+        debug() {},
+        info() {},
+        warn() {},
+        error() {},
+        setLevel() {},
+        getLevel: () => 'error' as never,
+        setName() {},
+      },
+    }),
+  );
+  const directory = new ApproverDirectory(config.approvals.approvers, web);
+  const presenter = new Presenter({ store, accounts, directory });
+  const outbox = new OutboxSender({
+    store,
+    web,
+    render: presenter,
+    log: log.child({ component: 'outbox' }),
+    now,
+    owner,
+    // On SQLite the process lock proves a previous sender is dead: its leases need not expire first.
+    releaseLeasesAtStart: !store.capabilities.sharedAcrossProcesses,
+    ...(o.slackChannelIntervalMs !== undefined ? { channelIntervalMs: o.slackChannelIntervalMs } : {}),
+  });
+  const notify = new Notifier(store, config.slack.approvalsChannel, () => outbox.kick());
+
+  const pollIntervalMs = o.pollIntervalMs ?? config.polling.intervalSeconds * 1000;
+  let dispatcher: Dispatcher | undefined;
+  const kick = () => void dispatcher?.kick();
+  const events = new CopyEventHandler({
+    store,
+    aws: aws.gateway,
+    accounts,
+    notify,
+    log,
+    metrics,
+    now,
+    slotFreed: kick,
+  });
+  dispatcher = new Dispatcher({
+    store,
+    aws: aws.gateway,
+    accounts,
+    limits: slotLimits(config),
+    events,
+    log: log.child({ component: 'dispatcher' }),
+    metrics,
+    now,
+    owner,
+    holdExpiryMs: Math.max(60_000, 2 * pollIntervalMs),
+    lookupSettleMs: Math.max(15_000, pollIntervalMs),
+  });
+  const poller = new Poller({
+    store,
+    aws: aws.gateway,
+    accounts,
+    events,
+    log: log.child({ component: 'poller' }),
+    metrics,
+    now,
+  });
+  const engine = new Engine({
+    store,
+    dispatcher,
+    poller,
+    log: log.child({ component: 'engine' }),
+    metrics,
+    now,
+    pollIntervalMs,
+    sweep: () => expire({ store, notify, now }),
+    owner,
+    // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
+    replicaStaleMs: Math.max(30_000, 3 * pollIntervalMs),
+    orphanAfterMs: 10 * 60_000,
+  });
+
+  const d = dispatcher;
+  // Copies became startable (an approval, a DR-policy run): fill free slots now, then tell the
+  // copies that must wait their place in the queue.
+  const kickDispatcher = (n: number) => {
+    void d
+      .kick()
+      .then(() => queueNotice({ store, notify, now, limits: slotLimits(config) }, n))
+      .catch((err: unknown) => log.error({ err, request: n }, 'filling slots after an approval failed'));
+  };
+  const ackFirst = new AckFirst();
+  const service = new RequestService({
+    store,
+    aws: filingAws(aws.gateway),
+    accounts,
+    approvals: config.approvals,
+    approvalsChannel: config.slack.approvalsChannel,
+    directory,
+    notify,
+    presenter,
+    now,
+    kickDispatcher,
+    acksFirst: () => ackFirst.quiet(),
+  });
+  const reports = new ReportService({
+    config,
+    store,
+    gateway: aws.gateway,
+    aws: filingAws(aws.gateway),
+    notify,
+    kick: kickDispatcher,
+    now,
+    log: log.child({ component: 'reports' }),
+  });
+
+  registerCommands(slack.app, {
+    service,
+    report: () => reports.reportNow(),
+    log,
+    metrics,
+  });
+  registerActions(slack.app, { service, log, metrics });
+  registerViews(slack.app, { service, notify, log, metrics, now });
+  registerEvents(slack.app, { notify, now });
+  slack.app.error(async (err) => {
+    log.error({ err }, 'unhandled error in a Slack listener');
+  });
+
+  const port = await slack.start();
+  const server = slack.httpServer();
+  if (server) ackFirst.watch(server);
+  outbox.start();
+  await engine.start();
+  const schedules = startSchedules({
+    config,
+    store,
+    owner,
+    now,
+    runReport: (channel, slot) => reports.postReport(channel, slot),
+    runPolicy: (policy, slot) => reports.runPolicy(policy, slot),
+    log: log.child({ component: 'schedules' }),
+  });
+  log.info(
+    {
+      port,
+      mode: slack.mode,
+      store: store.capabilities.kind,
+      aws: o.awsEndpoint ? 'endpoint override' : 'sdk default',
+    },
+    'snapshot-copy-bot started',
+  );
+
+  return {
+    port,
+    store,
+    metrics,
+    engine,
+    dispatcher,
+    outbox,
+    reports,
+    slack,
+    aws,
+    async stop() {
+      await schedules.stop();
+      await slack.stop();
+      await engine.stop();
+      await outbox.stop();
+      aws.destroy();
+      await store.close();
+    },
+  };
+}

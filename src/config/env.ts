@@ -1,0 +1,170 @@
+import { type DatabaseTarget, parseDatabaseUrl } from '../store/open.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+
+/** Where the README explains every variable; named in every environment error. */
+export const ENV_README_SECTION = 'README → Configuration → Environment';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Socket Mode when an app-level token is given, otherwise Bolt's HTTP receiver (SPEC §2). */
+export type SlackConnection =
+  | { mode: 'socket'; appToken: string; signingSecret?: string }
+  | { mode: 'http'; signingSecret: string };
+
+export type SlackEnv = SlackConnection & {
+  botToken: string;
+  /** Web API base URL override (Bolt `clientOptions.slackApiUrl`), for proxies and tests. */
+  apiUrl?: string;
+};
+
+export interface Env {
+  slack: SlackEnv;
+  port: number;
+  /** As given (or the default); `database` is the parsed form. */
+  databaseUrl: string;
+  database: DatabaseTarget;
+  configPath: string;
+  /** `simulated`: sandbox mode against the built-in AWS simulator. */
+  aws: 'real' | 'simulated';
+  logLevel: LogLevel;
+}
+
+export const ENV_DEFAULTS = {
+  port: 3000,
+  databaseUrl: 'sqlite:./data/snapshot-copy.db',
+  configPath: './snapshot-copy.yml',
+  logLevel: 'info' as LogLevel,
+};
+
+/**
+ * Reads and validates the process environment (SPEC §2). Throws one `ConfigError` naming every
+ * missing or invalid variable. Values of secrets are never echoed in messages.
+ */
+export function readEnv(env: Readonly<Record<string, string | undefined>> = process.env): Env {
+  const problems: ConfigProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  // An empty variable (`FOO=` in a compose file) means "not set", not "set to nothing".
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const botToken = get('SLACK_BOT_TOKEN');
+  if (botToken === undefined) {
+    problem(
+      'SLACK_BOT_TOKEN',
+      "missing: the bot token (xoxb-…) from the Slack app's OAuth & Permissions page",
+    );
+  } else if (!botToken.startsWith('xoxb-')) {
+    problem('SLACK_BOT_TOKEN', 'must be a bot token starting with xoxb-');
+  }
+
+  const appToken = get('SLACK_APP_TOKEN');
+  if (appToken !== undefined && !appToken.startsWith('xapp-')) {
+    problem('SLACK_APP_TOKEN', 'must be an app-level token starting with xapp- (unset it to use HTTP mode)');
+  }
+
+  const signingSecret = get('SLACK_SIGNING_SECRET');
+  if (appToken === undefined && signingSecret === undefined) {
+    problem(
+      'SLACK_SIGNING_SECRET',
+      'missing: required in HTTP mode (SLACK_APP_TOKEN is not set) to verify requests from Slack; ' +
+        'or set SLACK_APP_TOKEN (xapp-…) to use Socket Mode',
+    );
+  }
+
+  const apiUrl = get('SLACK_API_URL');
+  if (apiUrl !== undefined && !isHttpUrl(apiUrl)) {
+    problem('SLACK_API_URL', 'must be an http(s) URL, e.g. https://slack.com/api/');
+  }
+
+  let port: number = ENV_DEFAULTS.port;
+  const portText = get('PORT');
+  if (portText !== undefined) {
+    // 0 is allowed: the OS picks a free port, which tests rely on.
+    if (/^\d+$/.test(portText) && Number(portText) <= 65535) port = Number(portText);
+    else problem('PORT', `must be a port number 0–65535, got "${portText}"`);
+  }
+
+  const databaseUrl = get('DATABASE_URL') ?? ENV_DEFAULTS.databaseUrl;
+  let database: DatabaseTarget | undefined;
+  try {
+    database = parseDatabaseUrl(databaseUrl);
+  } catch (error) {
+    // The store's parser decides what DATABASE_URL may be; its message never echoes a password.
+    problem(
+      'DATABASE_URL',
+      error instanceof Error ? error.message.replace(/^DATABASE_URL /, '') : String(error),
+    );
+  }
+
+  const awsText = get('SNAPSHOT_COPY_AWS');
+  if (awsText !== undefined && awsText !== 'simulated') {
+    problem('SNAPSHOT_COPY_AWS', `must be unset (real AWS) or "simulated", got "${awsText}"`);
+  }
+
+  const logLevelText = get('LOG_LEVEL')?.toLowerCase() ?? ENV_DEFAULTS.logLevel;
+  const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
+  if (logLevel === undefined) {
+    problem('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelText}"`);
+  }
+
+  if (problems.length > 0 || botToken === undefined || database === undefined || logLevel === undefined) {
+    throw new ConfigError(
+      `The environment is incomplete or invalid (${plural(problems.length, 'problem')}):`,
+      problems,
+      `See ${ENV_README_SECTION}.`,
+    );
+  }
+
+  const connection: SlackConnection =
+    appToken !== undefined
+      ? { mode: 'socket', appToken, ...(signingSecret !== undefined ? { signingSecret } : {}) }
+      : // The problem check above guarantees a signing secret in HTTP mode.
+        { mode: 'http', signingSecret: signingSecret! };
+
+  return {
+    slack: { ...connection, botToken, ...(apiUrl !== undefined ? { apiUrl } : {}) },
+    port,
+    databaseUrl,
+    database,
+    configPath: get('SNAPSHOT_COPY_CONFIG') ?? ENV_DEFAULTS.configPath,
+    aws: awsText === 'simulated' ? 'simulated' : 'real',
+    logLevel,
+  };
+}
+
+function isHttpUrl(value: string): boolean {
+  return /^https?:\/\//.test(value) && isParsableUrl(value);
+}
+
+function isParsableUrl(value: string): boolean {
+  return URL.canParse(value);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * What may be logged about the environment at start: no tokens, no signing secret, and the
+ * database password masked (SPEC §10: secrets never appear in logs).
+ */
+export function envSummary(env: Env): Record<string, string | number> {
+  return {
+    slackMode: env.slack.mode,
+    ...(env.slack.apiUrl !== undefined ? { slackApiUrl: env.slack.apiUrl } : {}),
+    port: env.port,
+    database: env.database.kind === 'sqlite' ? `sqlite:${env.database.path}` : maskPassword(env.database.url),
+    configPath: env.configPath,
+    aws: env.aws,
+    logLevel: env.logLevel,
+  };
+}
+
+function maskPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}

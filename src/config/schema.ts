@@ -1,0 +1,284 @@
+/**
+ * Shapes of the configuration file (SPEC §3), one zod schema per section. Rules that relate fields
+ * to each other (aliases that must exist, Regions an account may use, one default account) live in
+ * `checks.ts`; the typed result is `BotConfig`.
+ */
+import { validate as isValidCron } from 'node-cron';
+import { z } from 'zod';
+import { isKnownRegion } from '../domain/regions.js';
+import type { AccountConfig, ApprovalsConfig, LimitsConfig, Tag } from '../domain/types.js';
+
+export interface SlackConfig {
+  approvalsChannel: string;
+}
+
+export interface PollingConfig {
+  intervalSeconds: number;
+}
+
+export interface ReportConfig {
+  channel: string;
+  cron: string;
+  /** IANA zone the cron is read in; `UTC` when omitted, so a schedule does not move with the host. */
+  timezone: string;
+}
+
+export interface DrPolicyEndpoint {
+  account: string; // alias
+  region: string;
+}
+
+/** Volumes a DR policy protects: those whose snapshots carry a tag, or a fixed list. */
+export type DrPolicySource = DrPolicyEndpoint &
+  ({ tag: Tag; volumeIds?: undefined } | { volumeIds: string[]; tag?: undefined });
+
+export interface DrPolicyConfig {
+  name: string;
+  source: DrPolicySource;
+  destination: DrPolicyEndpoint;
+  cron: string;
+  timezone: string;
+  rpoHours: number;
+  /** Where this policy's copies are announced; the request messages go here. */
+  channel?: string;
+}
+
+export interface BotConfig {
+  slack: SlackConfig;
+  accounts: AccountConfig[];
+  approvals: ApprovalsConfig;
+  limits: LimitsConfig;
+  polling: PollingConfig;
+  reports: ReportConfig[];
+  drPolicies: DrPolicyConfig[];
+}
+
+export const CONFIG_DEFAULTS = {
+  approvals: { required: 1, allowSelfApproval: false, expireAfterHours: 24 },
+  concurrentCopies: 20,
+  pollingIntervalSeconds: 30,
+  timezone: 'UTC',
+} as const;
+
+// ---- field schemas ------------------------------------------------------------------------------
+
+const ACCOUNT_ID = /^\d{12}$/;
+// Partition-aware (aws, aws-cn, aws-us-gov, aws-iso…); role paths may contain slashes.
+const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+const KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const ALIAS_NAME = /^alias\/[\w/-]{1,250}$/;
+const KMS_ARN = /^arn:aws(?:-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):(key\/[\w-]+|alias\/[\w/-]+)$/;
+
+const positiveInt = (what = 'a positive whole number') =>
+  z
+    .number({ error: (iss) => (iss.input === undefined ? 'required' : `must be ${what}`) })
+    .refine((n) => Number.isInteger(n) && n > 0, `must be ${what}`);
+
+export const accountIdSchema = z.string({
+  error: (iss) => {
+    if (iss.input === undefined) return 'required';
+    if (typeof iss.input === 'number') {
+      // YAML turns unquoted digits into a number and drops leading zeros, so the ID may be wrong.
+      return `must be 12 digits written as a quoted string (id: "${String(iss.input).padStart(12, '0')}"); YAML reads unquoted digits as a number and drops leading zeros`;
+    }
+    return 'must be 12 digits';
+  },
+});
+
+export const regionSchema = z
+  .string({ error: 'must be an AWS Region code such as us-east-1' })
+  .refine(isKnownRegion, { error: (iss) => `unknown AWS Region "${String(iss.input)}"` });
+
+const channelIdSchema = z
+  .string({ error: 'must be a Slack channel ID such as C0123ABCD' })
+  .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD (not a #name)');
+
+const approverSchema = z
+  .string({ error: 'must be a Slack user ID (U…/W…) or user-group ID (S…)' })
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…), not a name');
+
+/** Accepts what CopySnapshot's KmsKeyId accepts: key ID, alias/…, key ARN or alias ARN. */
+export const kmsKeySchema = z
+  .string({ error: 'must be a KMS key ID, alias/…, key ARN or alias ARN' })
+  .refine((key) => KEY_ID.test(key) || ALIAS_NAME.test(key) || KMS_ARN.test(key), {
+    error: (iss) => `"${String(iss.input)}" is not a KMS key ID, alias/…, key ARN or alias ARN`,
+  });
+
+/** The Region named in a KMS ARN, if the key is given as an ARN. */
+export function kmsArnRegion(key: string): string | undefined {
+  return KMS_ARN.exec(key)?.[1];
+}
+
+/** The account named in an IAM role ARN. */
+export function roleArnAccount(arn: string): string | undefined {
+  return ROLE_ARN.exec(arn)?.[1];
+}
+
+export const cronSchema = z
+  .string({ error: 'must be a cron expression in quotes, e.g. "0 9 * * 1-5"' })
+  .refine((expr) => isValidCron(expr), {
+    error: (iss) =>
+      `"${String(iss.input)}" is not a valid cron expression (5 fields, or 6 with seconds first; node-cron syntax)`,
+  });
+
+export const timezoneSchema = z
+  .string({ error: 'must be an IANA time zone such as Europe/Berlin' })
+  .refine(isTimeZone, {
+    error: (iss) => `unknown time zone "${String(iss.input)}" (use an IANA name such as Europe/Berlin)`,
+  });
+
+function isTimeZone(zone: string): boolean {
+  // Intl is the only portable zone database in Node; it signals an unknown zone with RangeError.
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
+
+const aliasRefSchema = z.string({ error: 'must be an account alias' }).min(1, 'must be an account alias');
+
+const tagSchema = z.strictObject({
+  key: z.string({ error: 'required' }).min(1, 'must not be empty').max(128, 'at most 128 characters'),
+  value: z.string({ error: 'must be a string (quote numbers)' }).max(256, 'at most 256 characters'),
+});
+
+// ---- section schemas ----------------------------------------------------------------------------
+
+export const slackSchema = z.strictObject({ approvalsChannel: channelIdSchema });
+
+export const accountSchema = z.strictObject({
+  // Starts with a letter so an alias can never be mistaken for a 12-digit account ID in commands.
+  alias: z
+    .string({ error: 'required' })
+    .regex(
+      /^[A-Za-z][\w-]{0,62}$/,
+      'must start with a letter and contain only letters, digits, - and _ (at most 63 characters)',
+    ),
+  id: accountIdSchema.regex(ACCOUNT_ID, 'must be 12 digits'),
+  roleArn: z
+    .string({ error: 'must be an IAM role ARN' })
+    .regex(ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::111111111111:role/snapshot-copy-bot')
+    .optional(),
+  // AWS's own constraint on ExternalId.
+  externalId: z
+    .string({ error: 'must be a string (quote numbers)' })
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2–1224 characters of letters, digits and +=,.@:/-')
+    .optional(),
+  regions: z
+    .array(regionSchema, { error: 'must be a list of Regions' })
+    .min(1, 'must list at least one Region'),
+  default: z.boolean({ error: 'must be true or false' }).default(false),
+  kmsKeys: z.record(z.string(), kmsKeySchema, { error: 'must map Regions to KMS keys' }).default({}),
+});
+
+const ruleSchema = z.strictObject({
+  when: z.strictObject({
+    crossAccount: z.boolean({ error: 'must be true or false' }).optional(),
+    sourceAccount: aliasRefSchema.optional(),
+    destinationAccount: aliasRefSchema.optional(),
+  }),
+  required: positiveInt(),
+});
+
+export const approvalsSchema = z.strictObject({
+  approvers: z
+    .array(approverSchema, { error: 'must be a list of Slack user or user-group IDs' })
+    .min(1, 'name at least one approver'),
+  required: positiveInt().default(CONFIG_DEFAULTS.approvals.required),
+  allowSelfApproval: z
+    .boolean({ error: 'must be true or false' })
+    .default(CONFIG_DEFAULTS.approvals.allowSelfApproval),
+  expireAfterHours: z
+    .number({ error: 'must be a number of hours' })
+    .positive('must be a positive number of hours')
+    .default(CONFIG_DEFAULTS.approvals.expireAfterHours),
+  rules: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
+});
+
+export const limitsSchema = z
+  .strictObject({
+    concurrentCopies: positiveInt().default(CONFIG_DEFAULTS.concurrentCopies),
+    overrides: z
+      .array(
+        z.strictObject({ account: aliasRefSchema, region: regionSchema, concurrentCopies: positiveInt() }),
+        { error: 'must be a list of { account, region, concurrentCopies }' },
+      )
+      .default([]),
+  })
+  .default({ concurrentCopies: CONFIG_DEFAULTS.concurrentCopies, overrides: [] });
+
+export const pollingSchema = z
+  .strictObject({
+    intervalSeconds: z
+      .number({ error: 'must be a whole number of seconds from 1 to 3600' })
+      .refine(
+        (n) => Number.isInteger(n) && n >= 1 && n <= 3600,
+        'must be a whole number of seconds from 1 to 3600',
+      )
+      .default(CONFIG_DEFAULTS.pollingIntervalSeconds),
+  })
+  .default({ intervalSeconds: CONFIG_DEFAULTS.pollingIntervalSeconds });
+
+export const reportSchema = z.strictObject({
+  channel: channelIdSchema,
+  cron: cronSchema,
+  timezone: timezoneSchema.default(CONFIG_DEFAULTS.timezone),
+});
+
+const endpointSchema = z.strictObject({ account: aliasRefSchema, region: regionSchema });
+
+const drSourceSchema = z
+  .strictObject({
+    account: aliasRefSchema,
+    region: regionSchema,
+    tag: tagSchema.optional(),
+    volumeIds: z
+      .array(z.string().regex(/^vol-[0-9a-f]{8}(?:[0-9a-f]{9})?$/, 'must be a volume ID (vol-…)'), {
+        error: 'must be a list of volume IDs',
+      })
+      .min(1, 'must list at least one volume')
+      .optional(),
+  })
+  .superRefine((source, ctx) => {
+    if ((source.tag === undefined) === (source.volumeIds === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give exactly one of tag: { key, value } or volumeIds: [...]',
+      });
+    }
+  })
+  .transform((source): DrPolicySource => {
+    const base = { account: source.account, region: source.region };
+    return source.tag !== undefined
+      ? { ...base, tag: source.tag }
+      : { ...base, volumeIds: source.volumeIds ?? [] };
+  });
+
+export const drPolicySchema = z.strictObject({
+  name: z
+    .string({ error: 'required' })
+    .regex(
+      /^[A-Za-z0-9][\w.-]{0,63}$/,
+      'must be 1–64 letters, digits, ., - or _, starting with a letter or digit',
+    ),
+  source: drSourceSchema,
+  destination: endpointSchema,
+  cron: cronSchema,
+  timezone: timezoneSchema.default(CONFIG_DEFAULTS.timezone),
+  rpoHours: positiveInt(),
+  channel: channelIdSchema.optional(),
+});
+
+/** Top-level keys; each section is parsed on its own so one broken section hides nothing else. */
+export const SECTION_KEYS = [
+  'slack',
+  'accounts',
+  'approvals',
+  'limits',
+  'polling',
+  'reports',
+  'drPolicies',
+] as const;

@@ -1,0 +1,91 @@
+/**
+ * Who may approve a request, how many approvals it needs, and when it expires (SPEC §5.3).
+ * The bot decides on its own data: the Slack click only says who clicked.
+ */
+import type { ApprovalRule, ApprovalsConfig, Decision } from './types.js';
+
+export interface ApprovalFacts {
+  crossAccount: boolean;
+  /** Account aliases, as in the config's rules. */
+  sourceAccount: string;
+  destinationAccount: string;
+}
+
+export function ruleMatches(rule: ApprovalRule, facts: ApprovalFacts): boolean {
+  const { crossAccount, sourceAccount, destinationAccount } = rule.when;
+  return (
+    (crossAccount === undefined || crossAccount === facts.crossAccount) &&
+    (sourceAccount === undefined || sourceAccount === facts.sourceAccount) &&
+    (destinationAccount === undefined || destinationAccount === facts.destinationAccount)
+  );
+}
+
+/** Rules only raise the base requirement; of the matching rules the strictest wins. */
+export function requiredApprovals(config: ApprovalsConfig, facts: ApprovalFacts): number {
+  return config.rules
+    .filter((rule) => ruleMatches(rule, facts))
+    .reduce((required, rule) => Math.max(required, rule.required), config.required);
+}
+
+export interface ApproverCheck {
+  userId: string;
+  requesterId: string;
+  /** Listed in `approvals.approvers`, directly or through a user group (resolved by the caller). */
+  isApprover: boolean;
+  allowSelfApproval: boolean;
+}
+
+export type ApproverVerdict = { ok: true } | { ok: false; reason: string };
+
+/** A refusal's reason is the ephemeral message the clicker sees. */
+export function checkApprover(check: ApproverCheck): ApproverVerdict {
+  if (!check.isApprover) {
+    return { ok: false, reason: 'Only configured approvers can approve or reject snapshot copies.' };
+  }
+  if (check.userId === check.requesterId && !check.allowSelfApproval) {
+    return {
+      ok: false,
+      reason:
+        'You filed this request, so another approver has to decide on it. ' +
+        'To withdraw it, use `/snapshot-copy cancel`.',
+    };
+  }
+  return { ok: true };
+}
+
+export interface RecordedDecision {
+  userId: string;
+  decision: Decision;
+  at: Date;
+}
+
+export type TallyState = 'pending' | 'approved' | 'rejected';
+
+/**
+ * Decisions in time order; each approver counts once, with their first decision (double clicks and
+ * Slack retries never count twice). The first reject rejects; `required` distinct approvals
+ * approve; whatever comes after the outcome changes nothing.
+ */
+export function tally(decisions: readonly RecordedDecision[], required: number): TallyState {
+  const ordered = [...decisions].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const counted = new Set<string>();
+  let approvals = 0;
+  for (const { userId, decision } of ordered) {
+    if (counted.has(userId)) continue;
+    counted.add(userId);
+    if (decision === 'reject') return 'rejected';
+    approvals++;
+    if (approvals >= required) return 'approved';
+  }
+  return 'pending';
+}
+
+const HOUR_MS = 3_600_000;
+
+export function expiresAt(createdAt: Date, hours: number): Date {
+  return new Date(createdAt.getTime() + hours * HOUR_MS);
+}
+
+export function isExpired(createdAt: Date, hours: number, now: Date): boolean {
+  return now.getTime() >= expiresAt(createdAt, hours).getTime();
+}

@@ -1,0 +1,105 @@
+/**
+ * A spec resolved against the configured accounts: aliases or IDs → configured accounts, defaults
+ * filled in (SPEC §4), every Region checked against what its account may use.
+ */
+import { quote } from './fields.js';
+import type { AccountConfig, CopyRequestSpec, ResolvedRequest } from './types.js';
+
+/** Which request field a problem is about (the modal's block_ids, for `response_action: errors`). */
+export type ResolveField = 'source_account' | 'source_region' | 'destination_account' | 'destination_regions';
+
+export interface ResolveProblem {
+  field: ResolveField;
+  message: string;
+}
+
+export type ResolveResult =
+  | {
+      ok: true;
+      request: ResolvedRequest;
+      crossAccount: boolean;
+      source: AccountConfig;
+      destination: AccountConfig;
+    }
+  | { ok: false; problems: ResolveProblem[] };
+
+/** An alias (case-insensitive) or a 12-digit account ID. */
+export function findAccount(accounts: readonly AccountConfig[], ref: string): AccountConfig | undefined {
+  const lower = ref.toLowerCase();
+  return accounts.find((a) => a.id === ref || a.alias.toLowerCase() === lower);
+}
+
+function unknownAccount(accounts: readonly AccountConfig[], ref: string): string {
+  const known = accounts.map((a) => a.alias).join(', ');
+  return `${quote(ref)} is not a configured account (configured: ${known || 'none'})`;
+}
+
+function regionNotAllowed(account: AccountConfig, region: string): string {
+  return `account ${account.alias} may not use ${region} (its Regions: ${account.regions.join(', ')})`;
+}
+
+export function resolveRequest(spec: CopyRequestSpec, accounts: readonly AccountConfig[]): ResolveResult {
+  const problems: ResolveProblem[] = [];
+
+  let source: AccountConfig | undefined;
+  if (spec.sourceAccount === undefined) {
+    source = accounts.find((a) => a.default);
+    if (source === undefined) {
+      problems.push({
+        field: 'source_account',
+        message:
+          'no source account given and no configured account is marked default: name one with `account`',
+      });
+    }
+  } else {
+    source = findAccount(accounts, spec.sourceAccount);
+    if (source === undefined) {
+      problems.push({ field: 'source_account', message: unknownAccount(accounts, spec.sourceAccount) });
+    }
+  }
+
+  let destination: AccountConfig | undefined = source;
+  if (spec.destinationAccount !== undefined) {
+    destination = findAccount(accounts, spec.destinationAccount);
+    if (destination === undefined) {
+      problems.push({
+        field: 'destination_account',
+        message: unknownAccount(accounts, spec.destinationAccount),
+      });
+    }
+  }
+
+  const sourceRegion = spec.sourceRegion ?? source?.regions[0];
+  if (source !== undefined && sourceRegion !== undefined && !source.regions.includes(sourceRegion)) {
+    problems.push({ field: 'source_region', message: regionNotAllowed(source, sourceRegion) });
+  }
+  if (destination !== undefined) {
+    for (const region of spec.destinationRegions) {
+      if (!destination.regions.includes(region)) {
+        problems.push({ field: 'destination_regions', message: regionNotAllowed(destination, region) });
+      }
+    }
+  }
+
+  if (
+    problems.length > 0 ||
+    source === undefined ||
+    destination === undefined ||
+    sourceRegion === undefined
+  ) {
+    return { ok: false, problems };
+  }
+  const request: ResolvedRequest = {
+    sources: spec.sources,
+    sourceAccount: source.alias,
+    sourceRegion,
+    destinationAccount: destination.alias,
+    destinationRegions: [...spec.destinationRegions],
+    encrypt: spec.encrypt,
+    tags: [...spec.tags],
+  };
+  if (spec.kmsKeyId !== undefined) request.kmsKeyId = spec.kmsKeyId;
+  if (spec.withinMinutes !== undefined) request.withinMinutes = spec.withinMinutes;
+  if (spec.note !== undefined) request.note = spec.note;
+  return { ok: true, request, crossAccount: source.id !== destination.id, source, destination };
+}

@@ -1,0 +1,158 @@
+/**
+ * Shared domain vocabulary. Pure types only: no I/O, no SDK types. Every layer (store, engine,
+ * slack, simulator-facing code) speaks in these terms.
+ */
+
+/** Lifecycle of a request (SPEC §5). */
+export const REQUEST_STATES = [
+  'pending_approval',
+  'approved',
+  'queued',
+  'copying',
+  'completed',
+  'rejected',
+  'expired',
+  'cancelled',
+  'failed',
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+/**
+ * Lifecycle of one copy (one source snapshot to one destination account+Region).
+ * `waiting`  — its request is not approved yet;
+ * `queued`   — approved, waiting for a slot of its destination;
+ * `starting` — a slot is claimed and CopySnapshot is being (or may have been) issued; after a
+ *              crash in this state the copy is found again by its provenance tags, never re-issued blind;
+ * `copying`  — AWS accepted the copy; the new snapshot ID is known and polled.
+ */
+export const COPY_STATES = [
+  'waiting',
+  'queued',
+  'starting',
+  'copying',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type CopyState = (typeof COPY_STATES)[number];
+
+export const TERMINAL_COPY_STATES: readonly CopyState[] = ['completed', 'failed', 'cancelled'];
+/** Copies that hold a slot of their destination (count against `limits.concurrentCopies`). */
+export const IN_FLIGHT_COPY_STATES: readonly CopyState[] = ['starting', 'copying'];
+
+/** Domain error codes; AWS errors are mapped to these once, in `aws/errors.ts`. */
+export const AWS_ERROR_CODES = [
+  'throttled',
+  'copy-limit',
+  'key-not-accessible',
+  'not-found',
+  'unauthorized',
+  'invalid-parameter',
+  'incorrect-state',
+  'role-unavailable',
+  'network',
+  'unknown',
+] as const;
+export type AwsErrorCode = (typeof AWS_ERROR_CODES)[number];
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** Which snapshots a request copies: explicit IDs, or a multi-volume group selected by tag. */
+export type SourceSelector = { kind: 'ids'; ids: string[] } | { kind: 'tag'; key: string; value: string };
+
+/**
+ * A copy request as the requester expressed it (from the one-line command or the modal),
+ * after grammar checks but before it is resolved against the configuration.
+ * Omitted fields take defaults from config (source account = the default account, source Region =
+ * that account's first Region, destination account = the source account).
+ */
+export interface CopyRequestSpec {
+  sources: SourceSelector;
+  sourceAccount?: string; // alias or 12-digit ID as typed
+  sourceRegion?: string;
+  destinationRegions: string[];
+  destinationAccount?: string; // alias or 12-digit ID as typed
+  kmsKeyId?: string; // key ID, alias/…, key ARN or alias ARN
+  encrypt: boolean;
+  withinMinutes?: number; // CompletionDurationMinutes: 15…2880, multiple of 15
+  note?: string; // ≤ 255 characters
+  tags: Tag[];
+}
+
+/** A spec resolved against the configuration: accounts are aliases that exist, Regions allowed. */
+export interface ResolvedRequest {
+  sources: SourceSelector;
+  sourceAccount: string; // alias
+  sourceRegion: string;
+  destinationAccount: string; // alias
+  destinationRegions: string[];
+  kmsKeyId?: string;
+  encrypt: boolean;
+  withinMinutes?: number;
+  note?: string;
+  tags: Tag[];
+}
+
+/** A source snapshot as looked up in AWS (DescribeSnapshots), in domain terms. */
+export interface SourceSnapshot {
+  snapshotId: string;
+  ownerId: string; // account ID that owns it
+  volumeId: string;
+  volumeSizeGiB: number;
+  state: 'pending' | 'completed' | 'error' | 'recoverable' | 'recovering';
+  encrypted: boolean;
+  kmsKeyId?: string; // key ARN when encrypted
+  startTime: Date;
+  description?: string;
+  tags: Tag[];
+}
+
+/** Approval decision kinds. */
+export type Decision = 'approve' | 'reject';
+
+/** Provenance tags the bot writes on every copy it makes (SPEC §5.5). */
+export const PROVENANCE_TAGS = {
+  request: 'snapshot-copy:request',
+  source: 'snapshot-copy:source',
+  sourceRegion: 'snapshot-copy:source-region',
+  requestedBy: 'snapshot-copy:requested-by',
+  approvedBy: 'snapshot-copy:approved-by',
+} as const;
+
+/** Display form of a request number. */
+export function requestLabel(n: number): string {
+  return `R-${n}`;
+}
+
+/** An AWS account as configured (SPEC §3 `accounts[]`), the shape the domain needs. */
+export interface AccountConfig {
+  alias: string;
+  id: string; // 12 digits
+  roleArn?: string; // omitted: the bot's own credentials
+  externalId?: string;
+  regions: string[]; // non-empty; the first is the default source Region
+  default: boolean;
+  kmsKeys: Record<string, string>; // Region → key the copies INTO this account are encrypted with
+}
+
+/** `approvals` config (SPEC §3). */
+export interface ApprovalRule {
+  when: { crossAccount?: boolean; destinationAccount?: string; sourceAccount?: string };
+  required: number;
+}
+export interface ApprovalsConfig {
+  approvers: string[]; // U… user IDs or S… user-group IDs
+  required: number;
+  allowSelfApproval: boolean;
+  expireAfterHours: number;
+  rules: ApprovalRule[];
+}
+
+/** `limits` config (SPEC §3, §6). */
+export interface LimitsConfig {
+  concurrentCopies: number;
+  overrides: Array<{ account: string; region: string; concurrentCopies: number }>;
+}

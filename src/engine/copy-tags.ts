@@ -1,0 +1,51 @@
+import { PROVENANCE_TAGS, requestLabel, type Tag } from '../domain/types.js';
+
+/** EC2 allows 50 user tags per resource. */
+const MAX_TAGS = 50;
+const MAX_VALUE = 256;
+
+export interface CopyTagInput {
+  requestNumber: number;
+  sourceSnapshotId: string;
+  sourceRegion: string;
+  requesterId: string;
+  /** Approver user IDs, or `policy:<name>` for DR-policy copies. */
+  approvedBy: string[];
+  sourceTags: Tag[];
+  requestTags: Tag[];
+}
+
+/**
+ * The tags a copy gets (SPEC §5.5). AWS does not copy user tags (seed, "Limits"), so the source's
+ * are carried over — except `aws:` ones, which users cannot set — then the request's own, then the
+ * provenance tags, which always win: lost-answer recovery and DR freshness are found by them.
+ */
+export function copyTags(input: CopyTagInput): Tag[] {
+  const provenance: Tag[] = [
+    { key: PROVENANCE_TAGS.request, value: requestLabel(input.requestNumber) },
+    { key: PROVENANCE_TAGS.source, value: input.sourceSnapshotId },
+    { key: PROVENANCE_TAGS.sourceRegion, value: input.sourceRegion },
+    { key: PROVENANCE_TAGS.requestedBy, value: input.requesterId },
+    { key: PROVENANCE_TAGS.approvedBy, value: input.approvedBy.join(' ').slice(0, MAX_VALUE) },
+  ];
+  const byKey = new Map<string, Tag>();
+  for (const t of input.sourceTags) {
+    if (t.key.toLowerCase().startsWith('aws:') || t.key.startsWith('snapshot-copy:')) continue;
+    byKey.set(t.key, t);
+  }
+  for (const t of input.requestTags) byKey.set(t.key, t);
+  const own = [...byKey.values()].slice(0, MAX_TAGS - provenance.length);
+  return [...own, ...provenance];
+}
+
+/** The copy's description: the requester's note, or where it came from (≤ 255 characters). */
+export function copyDescription(
+  note: string | undefined,
+  sourceSnapshotId: string,
+  sourceRegion: string,
+  n: number,
+): string {
+  return (
+    note ?? `Copy of ${sourceSnapshotId} from ${sourceRegion} (${requestLabel(n)}, snapshot-copy-bot)`
+  ).slice(0, 255);
+}

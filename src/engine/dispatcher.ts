@@ -1,0 +1,249 @@
+import { AwsError, asAwsError } from '../aws/errors.js';
+import type { AwsGateway } from '../aws/gateway.js';
+import { findAccount } from '../domain/resolve.js';
+import { roleSessionName } from '../domain/session-name.js';
+import { type AccountConfig, PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
+import type { Logger } from '../observability/log.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { CopyRecord, RequestRecord, SlotLimits, Store } from '../store/port.js';
+import { copyDescription, copyTags } from './copy-tags.js';
+import type { CopyEvents } from './events.js';
+
+export interface DispatcherDeps {
+  store: Store;
+  aws: AwsGateway;
+  accounts: AccountConfig[];
+  limits: SlotLimits;
+  events: CopyEvents;
+  log: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  owner: string;
+  /** Holds set by ResourceLimitExceeded lapse after this long (see ClaimInput.holdExpiryMs). */
+  holdExpiryMs: number;
+  /**
+   * How long after a CopySnapshot without a definite answer a tag lookup that finds nothing is
+   * trusted (default 15 s): DescribeSnapshots is eventually consistent, and a copy AWS made moments
+   * ago may not be listed yet.
+   */
+  lookupSettleMs?: number;
+}
+
+/**
+ * Fills free copy slots (SPEC §6). The store decides atomically which queued copies may start
+ * (limits hold across replicas); this starts each claimed copy in AWS and records the answer at once.
+ * Kicks coalesce: many approvals or completions at the same moment cause one extra pass, not many.
+ */
+export class Dispatcher {
+  private running: Promise<void> | undefined;
+  private again = false;
+  /** Copies this process is starting right now (recovery must not touch them). */
+  readonly inProgress = new Set<number>();
+  /** When this process last got no definite answer to a copy's CopySnapshot. */
+  private readonly unanswered = new Map<number, number>();
+
+  constructor(private readonly d: DispatcherDeps) {}
+
+  kick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.fill();
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Waits for a pass in progress (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async fill(): Promise<void> {
+    const { store, limits, now, owner, holdExpiryMs } = this.d;
+    for (;;) {
+      const claimed = await store.claimStartableCopies({ limits, now: now(), owner, max: 50, holdExpiryMs });
+      if (claimed.length === 0) return;
+      const outcomes = await Promise.all(claimed.map((c) => this.start(c)));
+      // A copy back in the queue waits for the next kick or tick rather than being claimed again in
+      // this pass: that would hammer an AWS that just said no, and a copy whose answer was lost must
+      // be looked up only once DescribeSnapshots has had time to list it.
+      if (outcomes.includes('requeued')) return;
+    }
+  }
+
+  private account(ref: string): AccountConfig {
+    const account = findAccount(this.d.accounts, ref);
+    if (!account) throw new AwsError('invalid-parameter', `account ${ref} is no longer configured`);
+    return account;
+  }
+
+  /** Starts one claimed copy; every outcome leaves the copy in a definite state. */
+  async start(copy: CopyRecord): Promise<StartOutcome> {
+    const { store, aws, log } = this.d;
+    this.inProgress.add(copy.id);
+    try {
+      const request = await store.getRequest(copy.requestNumber);
+      if (!request) throw new AwsError('invalid-parameter', `request ${copy.requestNumber} is gone`);
+      const destination = this.account(copy.destination.accountId);
+      // The account whose role reads and shares the source (the snapshot's owner may be a third account that shared it).
+      const source = this.account(request.resolved.sourceAccount);
+      const session = roleSessionName({
+        request: request.n,
+        requester: request.requesterId,
+        purpose: 'copy',
+      });
+
+      // A copy claimed before (a crash, a lost answer) may already exist in AWS: find it by its
+      // provenance tags instead of issuing a second CopySnapshot.
+      if (copy.attempts > 1) {
+        const existing = await findExistingCopy(aws, destination, copy, request, session);
+        if (existing) {
+          log.info(
+            { copy: copy.id, snapshotId: existing },
+            'found an earlier CopySnapshot by its tags; not copying again',
+          );
+          return await this.recordStarted(copy, existing);
+        }
+        const lostAt = this.unanswered.get(copy.id);
+        if (lostAt !== undefined && this.d.now().getTime() - lostAt < (this.d.lookupSettleMs ?? 15_000)) {
+          await store.requeueCopy(copy.id, {
+            at: this.d.now(),
+            holdDestination: false,
+            reason: 'waiting for DescribeSnapshots to list a copy whose answer was lost',
+          });
+          return 'requeued';
+        }
+      }
+
+      if (source.id !== destination.id) {
+        await aws.shareSnapshot(source, copy.source.region, copy.source.snapshotId, destination.id, session);
+      }
+      const [sourceSnapshot] = await aws.describeSnapshots(
+        source,
+        copy.source.region,
+        { snapshotIds: [copy.source.snapshotId] },
+        session,
+      );
+      const decisions = await store.listDecisions(request.n);
+      const approvedBy = request.policyName
+        ? [`policy:${request.policyName}`]
+        : decisions.filter((x) => x.decision === 'approve').map((x) => x.userId);
+      const r = request.resolved;
+      const { snapshotId } = await aws.copySnapshot(
+        destination,
+        copy.destination.region,
+        {
+          sourceRegion: copy.source.region,
+          sourceSnapshotId: copy.source.snapshotId,
+          ...(copy.encrypted ? { encrypted: true } : {}),
+          ...(copy.kmsKeyId ? { kmsKeyId: copy.kmsKeyId } : {}),
+          description: copyDescription(r.note, copy.source.snapshotId, copy.source.region, request.n),
+          ...(r.withinMinutes ? { completionDurationMinutes: r.withinMinutes } : {}),
+          tags: copyTags({
+            requestNumber: request.n,
+            sourceSnapshotId: copy.source.snapshotId,
+            sourceRegion: copy.source.region,
+            requesterId: request.requesterId,
+            approvedBy,
+            sourceTags: sourceSnapshot?.tags ?? [],
+            requestTags: r.tags,
+          }),
+        },
+        session,
+      );
+      return await this.recordStarted(copy, snapshotId);
+    } catch (err) {
+      return await this.failedToStart(copy, asAwsError(err, 'starting a copy'));
+    } finally {
+      this.inProgress.delete(copy.id);
+    }
+  }
+
+  /**
+   * AWS accepted the copy: a failure to record that (the database briefly away) must not fail a
+   * copy AWS is making. The copy stays `starting`; recovery requeues it and the tag lookup adopts
+   * the copy AWS made instead of issuing another.
+   */
+  private async recordStarted(copy: CopyRecord, snapshotId: string): Promise<StartOutcome> {
+    try {
+      await this.started(copy, snapshotId);
+      return 'started';
+    } catch (err) {
+      this.d.log.error(
+        { err, copy: copy.id, snapshotId },
+        'AWS accepted a copy but it could not be recorded; it will be found again by its tags',
+      );
+      return 'requeued';
+    }
+  }
+
+  private async started(copy: CopyRecord, snapshotId: string): Promise<void> {
+    this.unanswered.delete(copy.id);
+    const change = await this.d.store.markCopyStarted(copy.id, { snapshotId, at: this.d.now() });
+    this.d.metrics.copiesStarted.inc();
+    if (change) await this.d.events.started(change);
+  }
+
+  private async failedToStart(copy: CopyRecord, err: AwsError): Promise<StartOutcome> {
+    const { store, events, log, now } = this.d;
+    const at = now();
+    if (err.code === 'copy-limit') {
+      // Another tool (AWS Backup, DLM) holds the destination's copy quota: wait, never fail.
+      const change = await store.requeueCopy(copy.id, { at, holdDestination: true, reason: err.message });
+      if (change) await events.requeued(change, 'copy-limit');
+      return 'requeued';
+    }
+    if (err.code === 'throttled') {
+      // The SDK already retried with backoff; the copy keeps its place and goes again shortly.
+      const change = await store.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message });
+      if (change) await events.requeued(change, 'throttled');
+      return 'requeued';
+    }
+    if (err.code === 'network' || (err.code === 'unknown' && err.retryable)) {
+      // A lost answer, a timeout or a server error: AWS may have made the copy anyway. The copy keeps
+      // its place; claimed again (attempts > 1) it is first looked up by its tags (SPEC §10).
+      log.warn(
+        { copy: copy.id, code: err.code, err: err.message },
+        'no definite answer from AWS; the copy is requeued and looked up by its tags before any new CopySnapshot',
+      );
+      this.unanswered.set(copy.id, at.getTime());
+      const change = await store.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message });
+      if (change) await events.requeued(change, 'recovered');
+      return 'requeued';
+    }
+    this.unanswered.delete(copy.id);
+    const change = await store.failCopy(copy.id, { code: err.code, message: err.message, at });
+    if (change) await events.failed(change);
+    return 'failed';
+  }
+}
+
+export type StartOutcome = 'started' | 'requeued' | 'failed';
+
+async function findExistingCopy(
+  aws: AwsGateway,
+  destination: AccountConfig,
+  copy: CopyRecord,
+  request: RequestRecord,
+  session: string,
+): Promise<string | undefined> {
+  const found = await aws.findSnapshotsByTags(
+    destination,
+    copy.destination.region,
+    [
+      { key: PROVENANCE_TAGS.request, value: requestLabel(request.n) },
+      { key: PROVENANCE_TAGS.source, value: copy.source.snapshotId },
+    ],
+    session,
+  );
+  return found.find((s) => s.state !== 'error')?.snapshotId ?? found[0]?.snapshotId;
+}

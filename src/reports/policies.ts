@@ -1,0 +1,216 @@
+/**
+ * One run of a DR policy (SPEC §9): for each volume its source selector matches, the newest
+ * completed snapshot that has no copy in the destination yet is filed — all in one request,
+ * approved by the policy — and the dispatcher is kicked to start it.
+ */
+import type { AwsGateway, DescribedSnapshot } from '../aws/gateway.js';
+import type { DrPolicyConfig } from '../config/schema.js';
+import { roleSessionName } from '../domain/session-name.js';
+import { escapeSlack } from '../domain/text.js';
+import type { AccountConfig, ApprovalsConfig, CopyState, ResolvedRequest } from '../domain/types.js';
+import { PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
+import type { Logger } from '../observability/log.js';
+import { newestPerVolume } from '../requests/aws-reads.js';
+import { fileRequest } from '../requests/filing.js';
+import type { FilingAws } from '../requests/ports.js';
+import type { Notifier } from '../slack/outbox-messages.js';
+import type { Store } from '../store/port.js';
+
+/** Store states of a copy that mean "this snapshot is (being) copied there": nothing to file. */
+const COPY_EXISTS_STATES: CopyState[] = ['queued', 'starting', 'copying', 'completed'];
+
+export interface PolicyRunDeps {
+  store: Store;
+  gateway: Pick<AwsGateway, 'describeSnapshots' | 'findSnapshotsByTags'>;
+  /** Filing's AWS reads (sources, keys, encryption defaults). */
+  aws: FilingAws;
+  accounts: AccountConfig[];
+  approvals: ApprovalsConfig;
+  notify: Pick<Notifier, 'requestPosted' | 'cardPosted' | 'reply' | 'channelPost'>;
+  /** Where request messages go when the policy names no `channel`. */
+  defaultChannel: string;
+  /** The request's copies became startable: fill free slots at once (and tell queue positions). */
+  kick: (requestNumber: number) => void;
+  now: () => Date;
+  log: Logger;
+}
+
+export interface SkippedSnapshot {
+  snapshotId: string;
+  volumeId: string;
+  /** Where the existing copy was found: a snapshot in the destination, or a copy the bot tracks. */
+  foundIn: 'destination' | 'store';
+  /** The existing copy's snapshot ID, or its request label while it has none yet. */
+  existing: string;
+}
+
+export type PolicyRunResult =
+  | { outcome: 'filed'; requestNumber: number; snapshotIds: string[]; skipped: SkippedSnapshot[] }
+  | { outcome: 'up-to-date'; skipped: SkippedSnapshot[]; noSnapshot: string[] }
+  | { outcome: 'refused'; problems: string[]; skipped: SkippedSnapshot[] };
+
+export function policyActor(policy: Pick<DrPolicyConfig, 'name'>): string {
+  return `policy:${policy.name}`;
+}
+
+export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): Promise<PolicyRunResult> {
+  const { log } = deps;
+  const channel = policy.channel ?? deps.defaultChannel;
+  const source = findAccount(deps.accounts, policy.source.account);
+  const destination = findAccount(deps.accounts, policy.destination.account);
+  const session = roleSessionName({ purpose: `policy-${policy.name}` });
+  const destRegion = policy.destination.region;
+
+  const candidates = await newestCompleted(deps, policy, source, session);
+  const noSnapshot = policy.source.volumeIds?.filter((v) => !candidates.some((s) => s.volumeId === v)) ?? [];
+
+  const toCopy: DescribedSnapshot[] = [];
+  const skipped: SkippedSnapshot[] = [];
+  for (const s of candidates) {
+    const existing = await existingCopy(deps, s, destination, destRegion, session);
+    if (existing) skipped.push({ snapshotId: s.snapshotId, volumeId: s.volumeId, ...existing });
+    else toCopy.push(s);
+  }
+
+  const at = deps.now();
+  const actor = policyActor(policy);
+  if (toCopy.length === 0) {
+    await deps.store.appendAudit({
+      at,
+      actor,
+      action: 'policy.up-to-date',
+      detail: { policy: policy.name, skipped, noSnapshot },
+    });
+    log.info(
+      { policy: policy.name, skipped: skipped.length },
+      'DR policy: every volume already has its copy',
+    );
+    return { outcome: 'up-to-date', skipped, noSnapshot };
+  }
+
+  const request: ResolvedRequest = {
+    sources: { kind: 'ids', ids: toCopy.map((s) => s.snapshotId) },
+    sourceAccount: source.alias,
+    sourceRegion: policy.source.region,
+    destinationAccount: destination.alias,
+    destinationRegions: [destRegion],
+    encrypt: false,
+    tags: [],
+  };
+  const filed = await fileRequest(
+    { store: deps.store, aws: deps.aws, accounts: deps.accounts, approvals: deps.approvals, now: deps.now },
+    {
+      request,
+      crossAccount: source.id !== destination.id,
+      source,
+      destination,
+      requesterId: actor,
+      channel,
+      policyName: policy.name,
+    },
+  );
+  if (!filed.ok) {
+    await deps.store.appendAudit({
+      at,
+      actor,
+      action: 'policy.refused',
+      detail: { policy: policy.name, problems: filed.problems, skipped },
+    });
+    await deps.notify.channelPost(
+      channel,
+      [
+        `:warning: DR policy *${escapeSlack(policy.name)}* could not file its copies:`,
+        ...filed.problems.map((p) => `• ${escapeSlack(p)}`),
+      ].join('\n'),
+      undefined,
+      at,
+    );
+    log.warn({ policy: policy.name, problems: filed.problems }, 'DR policy: filing refused');
+    return { outcome: 'refused', problems: filed.problems, skipped };
+  }
+
+  const n = filed.request.n;
+  // fileRequest records the filing; the approval is a decision of its own in the audit log.
+  await deps.store.appendAudit({
+    at,
+    actor,
+    action: 'request.approved',
+    requestNumber: n,
+    detail: { by: `policy ${policy.name}`, snapshots: request.sources, skipped },
+  });
+  await deps.notify.requestPosted(n, channel, at);
+  await deps.notify.cardPosted(n, at);
+  if (filed.warnings.length > 0) {
+    await deps.notify.reply(
+      n,
+      channel,
+      filed.warnings.map((w) => `:warning: ${w}`).join('\n'),
+      at,
+      `warnings:${n}`,
+    );
+  }
+  deps.kick(n);
+  const snapshotIds = toCopy.map((s) => s.snapshotId);
+  log.info(
+    { policy: policy.name, request: requestLabel(n), copies: snapshotIds.length, skipped: skipped.length },
+    'DR policy: filed copies',
+  );
+  return { outcome: 'filed', requestNumber: n, snapshotIds, skipped };
+}
+
+function findAccount(accounts: AccountConfig[], ref: string): AccountConfig {
+  const account = accounts.find((a) => a.alias === ref || a.id === ref);
+  // Config checks refuse a policy naming an unknown account; reaching this is a wiring bug.
+  if (account === undefined) throw new Error(`DR policy names account "${ref}", which is not configured`);
+  return account;
+}
+
+/** The newest completed snapshot of each volume the source selector matches. */
+async function newestCompleted(
+  deps: PolicyRunDeps,
+  policy: DrPolicyConfig,
+  source: AccountConfig,
+  session: string,
+): Promise<DescribedSnapshot[]> {
+  const { tag, volumeIds, region } = policy.source;
+  const found = await deps.gateway.describeSnapshots(
+    source,
+    region,
+    tag !== undefined ? { tags: [tag], states: ['completed'] } : { volumeIds, states: ['completed'] },
+    session,
+  );
+  // AWS filters by status already; the check stays so a lax endpoint cannot slip a pending one in.
+  return newestPerVolume(found.filter((s) => s.state === 'completed'));
+}
+
+/**
+ * A copy of this snapshot that already exists in (or is on its way to) the destination. The
+ * store knows the bot's own copies; the provenance tag finds those made before a restart on a
+ * fresh database, or by an earlier version. A copy that ended in `error` does not count.
+ */
+async function existingCopy(
+  deps: PolicyRunDeps,
+  s: DescribedSnapshot,
+  destination: AccountConfig,
+  region: string,
+  session: string,
+): Promise<Pick<SkippedSnapshot, 'foundIn' | 'existing'> | undefined> {
+  const tracked = await deps.store.findPreviousCopies({
+    volumeId: s.volumeId,
+    destAccountId: destination.id,
+    destRegion: region,
+    states: COPY_EXISTS_STATES,
+  });
+  const mine = tracked.find((c) => c.source.snapshotId === s.snapshotId);
+  if (mine) return { foundIn: 'store', existing: mine.newSnapshotId ?? requestLabel(mine.requestNumber) };
+
+  // An answer AWS refuses propagates: without it the policy could copy a snapshot twice.
+  const tagged = await deps.gateway.findSnapshotsByTags(
+    destination,
+    region,
+    [{ key: PROVENANCE_TAGS.source, value: s.snapshotId }],
+    session,
+  );
+  const usable = tagged.find((t) => t.state !== 'error');
+  return usable ? { foundIn: 'destination', existing: usable.snapshotId } : undefined;
+}

@@ -1,0 +1,20 @@
+import type { EncryptionView } from '../slack/blocks/view-model.js';
+
+/**
+ * What filing works out before approval and keeps with the request (the store keeps it as JSON
+ * without interpreting it): the pre-flight warnings and, per copy, the predicted encryption outcome.
+ */
+export interface RequestDetails {
+  warnings: string[];
+  /** Keyed by `copyKey(sourceSnapshotId, destinationRegion)`. */
+  encryption: Record<string, EncryptionView>;
+}
+
+export function copyKey(sourceSnapshotId: string, destinationRegion: string): string {
+  return `${sourceSnapshotId}|${destinationRegion}`;
+}
+
+export function readDetails(details: unknown): RequestDetails {
+  const d = (details ?? {}) as Partial<RequestDetails>;
+  return { warnings: Array.isArray(d.warnings) ? d.warnings : [], encryption: d.encryption ?? {} };
+}

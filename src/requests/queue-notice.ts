@@ -1,0 +1,62 @@
+import { estimateStart, limitFor } from '../domain/slots.js';
+import { queuedReply } from '../slack/blocks/thread.js';
+import type { Notifier } from '../slack/outbox-messages.js';
+import type { SlotLimits, Store } from '../store/port.js';
+import { toCopyView } from './views.js';
+
+/** Used for the estimate until the bot has completed copies of its own to learn from. */
+const DEFAULT_TYPICAL_COPY_MS = 30 * 60_000;
+
+/**
+ * After approval, copies that could not start at once are told their place in their
+ * destination's queue and a rough start estimate (SPEC §5.4), learned from recent copies there.
+ */
+export async function queueNotice(
+  deps: { store: Store; notify: Notifier; now: () => Date; limits: SlotLimits },
+  n: number,
+): Promise<void> {
+  const { store, notify, now } = deps;
+  const request = await store.getRequest(n);
+  const queued = (await store.getCopies(n)).filter((c) => c.state === 'queued');
+  if (!request || queued.length === 0) return;
+  const queues = await store.queueSnapshot();
+  const lines: string[] = [];
+  for (const copy of queued) {
+    const q = queues.find(
+      (x) => x.accountId === copy.destination.accountId && x.region === copy.destination.region,
+    );
+    const position = q?.positions.find((p) => p.copyId === copy.id)?.position;
+    const recent = await store.listCopies({
+      states: ['completed'],
+      destAccountId: copy.destination.accountId,
+      destRegion: copy.destination.region,
+      limit: 20,
+    });
+    const durations = recent.flatMap((c) =>
+      c.startedAt && c.completedAt ? [c.completedAt.getTime() - c.startedAt.getTime()] : [],
+    );
+    const typical = durations.length
+      ? durations.reduce((a, b) => a + b, 0) / durations.length
+      : DEFAULT_TYPICAL_COPY_MS;
+    const limit = limitFor(
+      {
+        concurrentCopies: deps.limits.default,
+        overrides: deps.limits.overrides.map((o) => ({
+          account: o.account,
+          region: o.region,
+          concurrentCopies: o.limit,
+        })),
+      },
+      copy.destination.account,
+      copy.destination.region,
+    );
+    const estimate = position ? estimateStart(position, limit, q?.inFlight ?? 0, typical) : undefined;
+    lines.push(
+      queuedReply({
+        ...toCopyView(copy, undefined, position),
+        ...(estimate ? { estimateStartMs: estimate } : {}),
+      }),
+    );
+  }
+  await notify.reply(n, request.originChannel, lines.join('\n'), now(), `queued:${n}`);
+}

@@ -1,0 +1,74 @@
+import type { AccountConfig } from '../domain/types.js';
+import type { CopyView, RequestView } from '../slack/blocks/view-model.js';
+import type { CopyRecord, DecisionRecord, DestinationQueue, RequestRecord } from '../store/port.js';
+import { copyKey, readDetails } from './details.js';
+
+/** Builds what Slack shows from what the store keeps. Pure: the caller loads the records. */
+export function toRequestView(input: {
+  request: RequestRecord;
+  copies: CopyRecord[];
+  decisions: DecisionRecord[];
+  accounts: AccountConfig[];
+  queues?: DestinationQueue[];
+}): RequestView {
+  const { request, copies, decisions, accounts } = input;
+  const r = request.resolved;
+  const details = readDetails(request.details);
+  const idOf = (alias: string) => accounts.find((a) => a.alias === alias)?.id ?? '?';
+  const positions = new Map<number, number>();
+  for (const q of input.queues ?? []) for (const p of q.positions) positions.set(p.copyId, p.position);
+
+  return {
+    number: request.n,
+    state: request.state,
+    requesterId: request.requesterId,
+    source: { alias: r.sourceAccount, id: idOf(r.sourceAccount) },
+    sourceRegion: r.sourceRegion,
+    destination: { alias: r.destinationAccount, id: idOf(r.destinationAccount) },
+    crossAccount: request.crossAccount,
+    ...(r.kmsKeyId ? { kmsKeyId: r.kmsKeyId } : {}),
+    encrypt: r.encrypt,
+    ...(r.withinMinutes ? { withinMinutes: r.withinMinutes } : {}),
+    ...(r.note ? { note: r.note } : {}),
+    tags: r.tags,
+    ...(request.policyName ? { policyName: request.policyName } : {}),
+    createdAt: request.createdAt,
+    ...(request.expiresAt ? { expiresAt: request.expiresAt } : {}),
+    warnings: details.warnings,
+    requiredApprovals: request.requiredApprovals,
+    decisions: decisions.map((d) => ({ userId: d.userId, decision: d.decision, at: d.at })),
+    copies: copies.map((c) =>
+      toCopyView(
+        c,
+        details.encryption[copyKey(c.source.snapshotId, c.destination.region)],
+        positions.get(c.id),
+      ),
+    ),
+  };
+}
+
+export function toCopyView(
+  c: CopyRecord,
+  encryption?: CopyView['encryption'],
+  queuePosition?: number,
+): CopyView {
+  return {
+    copyId: c.id,
+    sourceSnapshotId: c.source.snapshotId,
+    volumeId: c.source.volumeId,
+    sizeGiB: c.source.sizeGiB,
+    sourceEncrypted: c.source.encrypted,
+    ...(c.source.kmsKeyId ? { sourceKeyId: c.source.kmsKeyId } : {}),
+    destination: { alias: c.destination.account, id: c.destination.accountId },
+    destinationRegion: c.destination.region,
+    state: c.state,
+    progress: c.progress ?? 0,
+    ...(c.newSnapshotId ? { newSnapshotId: c.newSnapshotId } : {}),
+    ...(queuePosition ? { queuePosition } : {}),
+    ...(encryption ? { encryption } : {}),
+    transfer: { kind: c.transfer.kind, reason: c.transfer.reason, fullCopyGiB: c.source.sizeGiB },
+    ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+    ...(c.completedAt ? { completedAt: c.completedAt } : {}),
+    ...(c.failure ? { failure: c.failure } : {}),
+  };
+}

@@ -1,0 +1,217 @@
+import type { HandlerContext } from './behaviour.js';
+import { assertSnapshotId, dryRun, findVisible, tagSet } from './ec2-snapshots.js';
+import { type CopyEncryptionOutcome, copyEncryptionOutcome } from './encryption.js';
+import { AwsError } from './errors.js';
+import type { KeyRecord } from './keys.js';
+import type { QueryParams } from './protocol/query.js';
+import type { XmlObject } from './protocol/xml.js';
+import { parseSnapshotTagSpecifications } from './tags.js';
+import type { CopyRecord, SnapshotRecord } from './world.js';
+
+/** What AWS puts in StateMessage when the destination account cannot use a key the copy needs. */
+export const KEY_NOT_ACCESSIBLE = 'Given key ID is not accessible';
+
+/** Copies get an arbitrary volume ID "that should not be used for any purpose" (the seed); AWS shows this one. */
+export const COPY_VOLUME_ID = 'vol-ffffffff';
+
+function required(p: QueryParams, name: string): string {
+  const v = p.get(name);
+  if (v === undefined || v === '') {
+    throw new AwsError('MissingParameter', `The request must contain the parameter ${name}`);
+  }
+  return v;
+}
+
+function validateCompletionDuration(minutes: number | undefined): void {
+  if (minutes === undefined) return;
+  if (minutes < 15 || minutes > 2880 || minutes % 15 !== 0) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value (${minutes}) for parameter CompletionDurationMinutes is invalid. ` +
+        'Specify a value between 15 and 2880 minutes, in 15-minute increments.',
+    );
+  }
+}
+
+/** The key the copy will be encrypted with, or why it cannot be used (found out only after the call). */
+interface TargetKey {
+  arn?: string;
+  usable: boolean;
+}
+
+function targetKey(
+  ctx: HandlerContext,
+  outcome: CopyEncryptionOutcome,
+  kmsKeyId: string | undefined,
+  source: SnapshotRecord,
+): TargetKey {
+  if (!outcome.encrypted) return { usable: true };
+  const { world } = ctx;
+  const dest = { accountId: ctx.principal.accountId, region: ctx.region };
+  let key: KeyRecord | undefined;
+  if (outcome.key === 'specified') {
+    // EC2 checks KmsKeyId asynchronously (CopySnapshot API reference): an unknown key is not an
+    // error here, the copy fails later.
+    const r = world.keys.resolve(kmsKeyId!, dest);
+    if (!r.ok) return { arn: r.reference, usable: false };
+    key = r.key;
+  } else if (outcome.key === 'source' && source.region === ctx.region) {
+    key = source.kmsKeyArn ? world.keys.all().find((k) => k.arn === source.kmsKeyArn) : undefined;
+  } else {
+    // KMS keys are Regional: a copy into another Region cannot keep the source's key, so an owned
+    // encrypted source crossing Regions without KmsKeyId gets the destination's default key.
+    key = world.defaultEbsKey(dest.accountId, dest.region);
+  }
+  if (!key) return { arn: source.kmsKeyArn, usable: false };
+  const usable = key.region === dest.region && world.keys.usableBy(key, dest.accountId);
+  return { arn: key.arn, usable };
+}
+
+/** The source's key must be usable by the destination account to read (decrypt) the source. */
+function sourceKeyUsable(ctx: HandlerContext, source: SnapshotRecord): boolean {
+  if (!source.encrypted) return true;
+  const key = ctx.world.keys.all().find((k) => k.arn === source.kmsKeyArn);
+  return key !== undefined && ctx.world.keys.usableBy(key, ctx.principal.accountId);
+}
+
+function sameVolume(s: SnapshotRecord, volumeId: string): boolean {
+  return s.copy ? s.copy.sourceVolumeId === volumeId : s.volumeId === volumeId;
+}
+
+/**
+ * Full or incremental, per the seed: incremental only when a completed snapshot of the same volume
+ * is already in the destination account and Region with the same encryption status and key.
+ */
+function incrementality(
+  ctx: HandlerContext,
+  source: SnapshotRecord,
+  encrypted: boolean,
+  kmsKeyArn: string | undefined,
+): Pick<CopyRecord, 'incremental' | 'incrementalBase' | 'reason'> {
+  const dest = ctx.principal.accountId;
+  const same = [...ctx.world.snapshots.values()].filter(
+    (s) =>
+      s.ownerId === dest &&
+      s.region === ctx.region &&
+      s.state === 'completed' &&
+      sameVolume(s, source.volumeId),
+  );
+  const base = same.find((s) => s.encrypted === encrypted && s.kmsKeyArn === kmsKeyArn);
+  if (base) return { incremental: true, incrementalBase: base.id, reason: `incremental from ${base.id}` };
+  if (same.some((s) => s.encrypted !== encrypted))
+    return { incremental: false, reason: 'encryption status changed' };
+  if (same.length > 0) return { incremental: false, reason: 'different KMS key' };
+  if (ctx.world.copyHistory.has(`${dest}|${ctx.region}|${source.volumeId}`)) {
+    return { incremental: false, reason: 'previous copy gone' };
+  }
+  return { incremental: false, reason: `first copy of ${source.volumeId} to ${ctx.region}` };
+}
+
+export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
+  const sourceRegion = required(p, 'SourceRegion');
+  const sourceId = required(p, 'SourceSnapshotId');
+  assertSnapshotId(sourceId);
+  const encryptedParam = p.bool('Encrypted') ?? false;
+  const kmsKeyId = p.get('KmsKeyId');
+  const completionDurationMinutes = p.int('CompletionDurationMinutes');
+  validateCompletionDuration(completionDurationMinutes);
+  if (kmsKeyId !== undefined && !encryptedParam) {
+    throw new AwsError(
+      'InvalidParameterDependency',
+      'The parameter KmsKeyId requires the parameter Encrypted to be set.',
+    );
+  }
+  const description = p.get('Description');
+  if (description !== undefined && description.length > 255) {
+    throw new AwsError('InvalidParameterValue', 'The description must be at most 255 characters long.');
+  }
+  const tags = parseSnapshotTagSpecifications(p);
+
+  const source = findVisible(ctx, sourceId, sourceRegion);
+  if (source.state !== 'completed') {
+    throw new AwsError('IncorrectState', `Snapshot is in invalid state - ${source.state}`);
+  }
+  if (p.bool('DryRun')) throw dryRun();
+
+  const { world, now } = ctx;
+  const dest = ctx.principal.accountId;
+  const limit = world.copyLimitFor(dest, ctx.region);
+  if (world.pendingCopies(dest, ctx.region) >= limit) {
+    throw new AwsError(
+      'ResourceLimitExceeded',
+      `Too many snapshot copies in progress. The limit is ${limit} for this destination region.`,
+    );
+  }
+
+  const settings = world.regionSettings(dest, ctx.region);
+  const outcome = copyEncryptionOutcome({
+    sourceEncrypted: source.encrypted,
+    sourceOwned: source.ownerId === dest,
+    encryptedParam,
+    kmsKeyIdGiven: kmsKeyId !== undefined,
+    encryptionByDefault: settings.encryptionByDefault ?? false,
+  });
+  const target = targetKey(ctx, outcome, kmsKeyId, source);
+  const keyFailure = !sourceKeyUsable(ctx, source)
+    ? 'source-key'
+    : !target.usable
+      ? 'destination-key'
+      : undefined;
+  const incr = incrementality(ctx, source, outcome.encrypted, target.arn);
+  const durationMs = Math.max(
+    1,
+    ctx.behaviour.copyDuration({
+      sizeGiB: source.sizeGiB,
+      incremental: incr.incremental,
+      crossRegion: sourceRegion !== ctx.region,
+      ...(completionDurationMinutes !== undefined ? { completionDurationMinutes } : {}),
+    }),
+  );
+
+  const id = world.ids.snapshotId();
+  const copy: CopyRecord = {
+    snapshotId: id,
+    sourceSnapshotId: source.id,
+    sourceRegion,
+    sourceOwnerId: source.ownerId,
+    sourceVolumeId: source.volumeId,
+    destinationAccountId: dest,
+    destinationRegion: ctx.region,
+    encrypted: outcome.encrypted,
+    ...incr,
+    startedAt: now,
+    durationMs,
+  };
+  if (target.arn !== undefined) copy.kmsKeyArn = target.arn;
+  if (completionDurationMinutes !== undefined) copy.completionDurationMinutes = completionDurationMinutes;
+  if (keyFailure) copy.keyFailure = keyFailure;
+
+  const snapshot: SnapshotRecord = {
+    id,
+    ownerId: dest,
+    region: ctx.region,
+    volumeId: COPY_VOLUME_ID,
+    sizeGiB: source.sizeGiB,
+    state: 'pending',
+    progress: 0,
+    encrypted: outcome.encrypted,
+    startTime: now,
+    description:
+      description ??
+      `[Copied ${source.id} from ${sourceRegion}]${source.description ? ` ${source.description}` : ''}`,
+    tags,
+    sharedWith: new Set(),
+    public: false,
+    timeline: { startedAt: now, completeAt: now + durationMs },
+    copy,
+  };
+  if (outcome.encrypted && target.arn !== undefined) snapshot.kmsKeyArn = target.arn;
+  if (keyFailure && snapshot.timeline) {
+    // Fails "a little later", and always before it could have completed.
+    snapshot.timeline.failAt = now + Math.min(ctx.behaviour.keyFailureDelayMs, durationMs - 1);
+    snapshot.timeline.failMessage = KEY_NOT_ACCESSIBLE;
+  }
+  world.snapshots.set(id, snapshot);
+  world.copyHistory.add(`${dest}|${ctx.region}|${source.volumeId}`);
+  return { snapshotId: id, tagSet: tagSet(tags) };
+}

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Behaviour,
+  type CopyDurationModel,
+  defaultCopyDuration,
+  type HandlerContext,
+} from './behaviour.js';
+import { createSimClock, type SimClock } from './clock.js';
+import { EC2_ACTIONS } from './ec2.js';
+import { AwsError, isAwsError } from './errors.js';
+import { Faults, type ThrottleSettings, throttlingError } from './faults.js';
+import { authError, authenticate, parseAuthorization, type Service } from './identity.js';
+import { KMS_ACTIONS } from './kms.js';
+import { QueryParams } from './protocol/query.js';
+import { ec2Error, ec2Response, stsError, stsResponse } from './protocol/xml.js';
+import type { WorldSpec } from './spec.js';
+import { STS_ACTIONS } from './sts.js';
+import { World } from './world.js';
+
+export interface SimulatorOptions {
+  world: WorldSpec;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1: loopback only. */
+  host?: string;
+  /** Base clock (default Date.now); `handle.clock.advance()` moves simulated time on top of it. */
+  now?: () => number;
+  copyDuration?: CopyDurationModel;
+  /** How long after CopySnapshot a copy with an unusable key turns to `error`; default 5 s. */
+  keyFailureDelayMs?: number;
+  /** Lifetime of AssumeRole credentials, overriding DurationSeconds (to exercise refresh). */
+  sessionLifetimeSeconds?: number;
+  throttle?: ThrottleSettings & { seed?: number };
+}
+
+export interface CallRecord {
+  seq: number;
+  /** Simulated time of the call (epoch ms). */
+  time: number;
+  service: Service;
+  action: string;
+  accountId?: string;
+  region: string;
+  accessKeyId?: string;
+  params: Record<string, unknown>;
+  outcome: 'ok' | 'error';
+  errorCode?: string;
+  httpStatus: number;
+  /** False when the answer was deliberately lost (dropNextCopyResponses). */
+  answered: boolean;
+}
+
+export interface SimulatorHandle {
+  url: string;
+  port: number;
+  world: World;
+  /** Every call, in arrival order. */
+  readonly calls: readonly CallRecord[];
+  clock: SimClock;
+  setThrottle(settings: ThrottleSettings): void;
+  /** Throttle the next `n` calls (of one action, or of any): a burst. */
+  throttleNext(n: number, action?: string): void;
+  /** The next `n` successful CopySnapshot calls create their copy, then the connection is cut unanswered. */
+  dropNextCopyResponses(n: number): void;
+  clearCalls(): void;
+  /** The standard SDK endpoint variables pointing at this simulator. */
+  endpointEnv(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+interface Routed {
+  service: Service;
+  action: string | undefined;
+  query?: QueryParams;
+  json?: Record<string, unknown>;
+}
+
+const KMS_TARGET_PREFIX = 'TrentService.';
+
+function route(req: IncomingMessage, body: string, scopeService: string | undefined): Routed {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const action = target.startsWith(KMS_TARGET_PREFIX) ? target.slice(KMS_TARGET_PREFIX.length) : undefined;
+    let json: Record<string, unknown> = {};
+    if (body.trim() !== '') {
+      try {
+        const parsed: unknown = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+          json = parsed as Record<string, unknown>;
+      } catch {
+        throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
+      }
+    }
+    return { service: 'kms', action, json };
+  }
+  const url = new URL(req.url ?? '/', 'http://simulator');
+  const query = QueryParams.fromBody(`${url.searchParams.toString()}&${body}`);
+  const version = query.get('Version');
+  const service: Service =
+    version === '2011-06-15'
+      ? 'sts'
+      : version === '2016-11-15'
+        ? 'ec2'
+        : scopeService === 'sts'
+          ? 'sts'
+          : 'ec2';
+  return { service, action: query.get('Action'), query };
+}
+
+function unknownAction(service: Service, action: string | undefined): AwsError {
+  if (action === undefined || action === '') {
+    return service === 'kms'
+      ? new AwsError('UnknownOperationException', '')
+      : new AwsError('MissingAction', 'The request must contain the parameter Action');
+  }
+  if (service === 'ec2')
+    return new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  if (service === 'sts')
+    return new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+  return new AwsError('UnknownOperationException', '');
+}
+
+function internalError(service: Service): AwsError {
+  const code =
+    service === 'ec2' ? 'InternalError' : service === 'sts' ? 'InternalFailure' : 'KMSInternalException';
+  return new AwsError(code, 'An internal error has occurred', 500);
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  requestId: string,
+  body: string,
+): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, service: Service, err: AwsError, requestId: string): void {
+  if (service === 'ec2')
+    send(res, err.status, 'text/xml;charset=UTF-8', requestId, ec2Error(err.code, err.message, requestId));
+  else if (service === 'sts')
+    send(res, err.status, 'text/xml', requestId, stsError(err.code, err.message, requestId, err.status));
+  else {
+    const body = JSON.stringify({ __type: err.code, message: err.message });
+    send(res, err.status, 'application/x-amz-json-1.1', requestId, body);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts the simulator on a loopback port. All three services share it. */
+export async function startSimulator(options: SimulatorOptions): Promise<SimulatorHandle> {
+  const clock = createSimClock(options.now);
+  const world = new World(options.world, clock.now);
+  const faults = new Faults(options.throttle?.seed);
+  if (options.throttle) faults.setThrottle(options.throttle);
+  const behaviour: Behaviour = {
+    copyDuration: options.copyDuration ?? defaultCopyDuration,
+    keyFailureDelayMs: options.keyFailureDelayMs ?? 5_000,
+  };
+  if (options.sessionLifetimeSeconds !== undefined)
+    behaviour.sessionLifetimeSeconds = options.sessionLifetimeSeconds;
+  const calls: CallRecord[] = [];
+  let seq = 0;
+
+  function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const requestId = randomUUID();
+    const now = clock.now();
+    const scope = parseAuthorization(req.headers.authorization);
+    let routed: Routed = {
+      service: scope?.service === 'kms' ? 'kms' : scope?.service === 'sts' ? 'sts' : 'ec2',
+      action: undefined,
+    };
+    const record: CallRecord = {
+      seq: ++seq,
+      time: now,
+      service: routed.service,
+      action: '',
+      region: scope?.region ?? 'us-east-1',
+      params: {},
+      outcome: 'ok',
+      httpStatus: 200,
+      answered: true,
+    };
+    if (scope) record.accessKeyId = scope.accessKeyId;
+    calls.push(record);
+    try {
+      routed = route(req, body, scope?.service);
+      record.service = routed.service;
+      record.action = routed.action ?? '';
+      record.params = routed.query?.toRecord() ?? routed.json ?? {};
+      const token = req.headers['x-amz-security-token'];
+      const auth = authenticate(world, scope, typeof token === 'string' ? token : undefined, now);
+      if (!auth.ok) throw authError(routed.service, auth.failure);
+      record.accountId = auth.principal.accountId;
+      world.refresh(now);
+      const ctx: HandlerContext = { world, principal: auth.principal, region: record.region, now, behaviour };
+      const action = routed.action ?? '';
+      if (routed.service === 'kms') {
+        const handler = KMS_ACTIONS[action];
+        if (!handler) throw unknownAction('kms', routed.action);
+        if (faults.shouldThrottle(action)) throw throttlingError('kms');
+        const out = JSON.stringify(handler(ctx, routed.json ?? {}));
+        send(res, 200, 'application/x-amz-json-1.1', requestId, out);
+      } else if (routed.service === 'sts') {
+        const handler = STS_ACTIONS[action];
+        if (!handler) throw unknownAction('sts', routed.action);
+        if (faults.shouldThrottle(action)) throw throttlingError('sts');
+        send(res, 200, 'text/xml', requestId, stsResponse(action, requestId, handler(ctx, routed.query!)));
+      } else {
+        const handler = EC2_ACTIONS[action];
+        if (!handler) throw unknownAction('ec2', routed.action);
+        if (faults.shouldThrottle(action)) throw throttlingError('ec2');
+        const out = ec2Response(action, requestId, handler(ctx, routed.query!));
+        if (action === 'CopySnapshot' && faults.takeDrop()) {
+          // The copy exists now; the caller never learns its ID (as when a connection dies mid-answer).
+          record.answered = false;
+          req.socket.destroy();
+          return;
+        }
+        send(res, 200, 'text/xml;charset=UTF-8', requestId, out);
+      }
+    } catch (err) {
+      const awsErr = isAwsError(err) ? err : internalError(routed.service);
+      if (!isAwsError(err)) console.error('simulator: internal error', err);
+      record.outcome = 'error';
+      record.errorCode = awsErr.code;
+      record.httpStatus = awsErr.status;
+      sendError(res, routed.service, awsErr, requestId);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    readBody(req).then(
+      (body) => handle(req, res, body),
+      () => req.socket.destroy(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+
+  return {
+    url,
+    port,
+    world,
+    calls,
+    clock,
+    setThrottle: (s) => faults.setThrottle(s),
+    throttleNext: (n, action) => faults.throttleNext(n, action),
+    dropNextCopyResponses: (n) => faults.dropNextCopyResponses(n),
+    clearCalls: () => {
+      calls.length = 0;
+    },
+    endpointEnv: () => ({ AWS_ENDPOINT_URL_EC2: url, AWS_ENDPOINT_URL_KMS: url, AWS_ENDPOINT_URL_STS: url }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // SDK clients keep connections alive; without this close() would wait for them to idle out.
+        server.closeAllConnections();
+      }),
+  };
+}

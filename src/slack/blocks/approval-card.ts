@@ -1,0 +1,126 @@
+import { requestLabel } from '../../domain/types.js';
+import { clip, code, escapeSlack, mention, slackDate } from './format.js';
+import { type KnownBlock, route, type SlackMessage } from './request.js';
+import type { CopyView, RequestView } from './view-model.js';
+
+export const APPROVE_ACTION_ID = 'approve_copy';
+export const REJECT_ACTION_ID = 'reject_copy';
+
+/** Slack allows 50 blocks; sources past this many are summarised. */
+const MAX_SOURCE_LINES = 20;
+
+function encryptionText(copy: CopyView): string {
+  const e = copy.encryption;
+  if (!e) return 'unknown';
+  if (!e.encrypted) return 'unencrypted';
+  const key = e.keyId ? code(e.keyId) : 'the default key';
+  const why = {
+    'same-key': 'same key as the source',
+    'default-key': "destination's default key",
+    'specified-key': 'specified key',
+  };
+  return `encrypted with ${key}${e.because ? ` (${why[e.because]})` : ''}`;
+}
+
+function sourceLine(copy: CopyView): string {
+  const enc = copy.sourceEncrypted
+    ? `encrypted${copy.sourceKeyId ? ` (${code(copy.sourceKeyId)})` : ''}`
+    : 'unencrypted';
+  const transfer = copy.transfer
+    ? copy.transfer.kind === 'full'
+      ? `*full copy* (${escapeSlack(copy.transfer.reason)}), moves ${copy.transfer.fullCopyGiB} GiB`
+      : `incremental (${escapeSlack(copy.transfer.reason)})`
+    : '';
+  return `• ${code(copy.sourceSnapshotId)} · ${code(copy.volumeId)} · ${copy.sizeGiB} GiB · ${enc}\n   → ${copy.destinationRegion}: ${encryptionText(copy)}${transfer ? `; ${transfer}` : ''}`;
+}
+
+/** Totals a full copy would move, counting each source once per destination Region. */
+function fullCopyGiB(view: RequestView): number {
+  return view.copies.reduce((sum, c) => sum + (c.transfer?.kind === 'full' ? c.transfer.fullCopyGiB : 0), 0);
+}
+
+export function approvalCard(view: RequestView, decided?: { line: string }): SlackMessage {
+  const label = requestLabel(view.number);
+  const accounts = `${escapeSlack(view.source.alias)} (${view.source.id}) ${view.sourceRegion} → ${escapeSlack(view.destination.alias)} (${view.destination.id})`;
+  const header = [
+    `*${label}* · ${view.policyName ? `DR policy *${escapeSlack(view.policyName)}*` : `from ${mention(view.requesterId)}`}`,
+    `${accounts} ${[...new Set(view.copies.map((c) => c.destinationRegion))].join(', ')}${view.crossAccount ? ' · *cross-account*' : ''}`,
+    `Approvals needed: ${view.requiredApprovals}`,
+  ];
+  if (view.withinMinutes) header.push(`Time-based copy: within ${view.withinMinutes} minutes`);
+  if (view.note) header.push(`Note: ${escapeSlack(view.note)}`);
+  if (view.tags.length)
+    header.push(`Extra tags: ${view.tags.map((t) => code(`${t.key}=${t.value}`)).join(' ')}`);
+
+  const lines = view.copies.slice(0, MAX_SOURCE_LINES).map(sourceLine);
+  if (view.copies.length > MAX_SOURCE_LINES)
+    lines.push(`…and ${view.copies.length - MAX_SOURCE_LINES} more copies`);
+  const gib = fullCopyGiB(view);
+  if (gib > 0) lines.push(`Full copies move *${gib} GiB* in total.`);
+
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: clip(header.join('\n')) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
+  ];
+  if (view.warnings.length) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: clip(view.warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n')),
+      },
+    });
+  }
+  if (decided) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: decided.line }] });
+  } else {
+    const approvers = view.decisions.filter((d) => d.decision === 'approve');
+    if (approvers.length) {
+      blocks.push({
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `Approved so far by ${approvers.map((d) => `${mention(d.userId)} ${slackDate(d.at)}`).join(', ')}`,
+          },
+        ],
+      });
+    }
+    blocks.push({
+      type: 'actions',
+      block_id: `decision:${view.number}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION_ID,
+          text: { type: 'plain_text', text: 'Approve' },
+          style: 'primary',
+          value: label,
+        },
+        {
+          type: 'button',
+          action_id: REJECT_ACTION_ID,
+          text: { type: 'plain_text', text: 'Reject' },
+          style: 'danger',
+          value: label,
+        },
+      ],
+    });
+  }
+  return {
+    text: `${label}: snapshot copy ${route(view)} ${decided ? outcomeWord(view) : 'needs approval'}`,
+    blocks,
+  };
+}
+
+/** The card's notification text once decided: a stale "needs approval" would send people to it. */
+function outcomeWord(view: RequestView): string {
+  switch (view.state) {
+    case 'rejected':
+    case 'expired':
+    case 'cancelled':
+      return `was ${view.state}`;
+    default:
+      return view.policyName ? 'was approved by its DR policy' : 'was approved';
+  }
+}

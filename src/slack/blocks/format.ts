@@ -1,0 +1,34 @@
+import { escapeSlack, formatDuration, progressBar } from '../../domain/text.js';
+import type { CopyState } from '../../domain/types.js';
+
+export { escapeSlack, formatDuration, progressBar };
+
+/** Slack's date formatting: every reader sees the time in their own time zone. */
+export function slackDate(at: Date, fallback?: string): string {
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time}|${fallback ?? at.toISOString()}>`;
+}
+
+export function mention(userId: string): string {
+  // User IDs come from Slack payloads, never from typed text; still refuse anything that is not an ID.
+  return /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeSlack(userId);
+}
+
+export const STATE_EMOJI: Record<CopyState, string> = {
+  waiting: ':hourglass:',
+  queued: ':double_vertical_bar:',
+  starting: ':arrow_forward:',
+  copying: ':arrows_counterclockwise:',
+  completed: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
+};
+
+export function code(text: string): string {
+  return `\`${escapeSlack(text).replace(/`/g, "'")}\``;
+}
+
+/** Keeps a section's text under Slack's 3,000-character limit. */
+export function clip(text: string, max = 2_900): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

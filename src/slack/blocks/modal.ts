@@ -1,0 +1,104 @@
+import type { types } from '@slack/bolt';
+import { MODAL_CALLBACK_ID } from '../../domain/modal.js';
+import type { AccountConfig } from '../../domain/types.js';
+
+type KnownBlock = types.KnownBlock;
+
+const option = (value: string, text = value) => ({ text: { type: 'plain_text' as const, text }, value });
+
+function input(
+  id: string,
+  label: string,
+  element: Record<string, unknown>,
+  opts: { optional?: boolean; hint?: string } = {},
+): KnownBlock {
+  return {
+    type: 'input',
+    block_id: id,
+    optional: opts.optional ?? false,
+    label: { type: 'plain_text', text: label },
+    ...(opts.hint ? { hint: { type: 'plain_text', text: opts.hint } } : {}),
+    element: { action_id: id, ...element },
+  } as KnownBlock;
+}
+
+/**
+ * The request form (SPEC §4): the same fields as the one-line command; account and Region
+ * pickers offer only what is configured. `private_metadata` carries the channel it was opened in.
+ */
+export function requestModal(accounts: AccountConfig[], originChannel: string): types.ModalView {
+  const defaultAccount = accounts.find((a) => a.default) ?? accounts[0];
+  const regions = [...new Set(accounts.flatMap((a) => a.regions))].sort();
+  const accountOptions = accounts.map((a) => option(a.alias, `${a.alias} (${a.id})`));
+  return {
+    type: 'modal',
+    callback_id: MODAL_CALLBACK_ID,
+    private_metadata: JSON.stringify({ channel: originChannel }),
+    title: { type: 'plain_text', text: 'Copy EBS snapshots' },
+    submit: { type: 'plain_text', text: 'Request copy' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      input(
+        'sources',
+        'Snapshots',
+        {
+          type: 'plain_text_input',
+          placeholder: { type: 'plain_text', text: 'snap-0123456789abcdef0, … or tag:Group=db' },
+        },
+        { hint: 'Snapshot IDs, comma or space separated, or tag:<Key>=<Value> for a multi-volume group' },
+      ),
+      input('source_account', 'Source account', {
+        type: 'static_select',
+        options: accountOptions,
+        ...(defaultAccount
+          ? { initial_option: option(defaultAccount.alias, `${defaultAccount.alias} (${defaultAccount.id})`) }
+          : {}),
+      }),
+      input('source_region', 'Source Region', {
+        type: 'static_select',
+        options: regions.map((r) => option(r)),
+        ...(defaultAccount?.regions[0] ? { initial_option: option(defaultAccount.regions[0]) } : {}),
+      }),
+      input('destination_regions', 'Destination Regions', {
+        type: 'multi_static_select',
+        options: regions.map((r) => option(r)),
+      }),
+      input(
+        'destination_account',
+        'Destination account',
+        { type: 'static_select', options: accountOptions },
+        { optional: true, hint: 'Leave empty to copy within the source account' },
+      ),
+      input(
+        'kms_key',
+        'KMS key',
+        { type: 'plain_text_input' },
+        { optional: true, hint: 'Key ID, alias/…, key ARN or alias ARN; implies encryption' },
+      ),
+      input(
+        'encrypt',
+        'Encryption',
+        { type: 'checkboxes', options: [option('encrypt', "Encrypt with the destination's default key")] },
+        { optional: true },
+      ),
+      input(
+        'within',
+        'Complete within',
+        { type: 'plain_text_input', placeholder: { type: 'plain_text', text: '2h or 90m' } },
+        { optional: true, hint: 'Time-based copy: 15m … 48h in steps of 15 minutes' },
+      ),
+      input(
+        'note',
+        'Note',
+        { type: 'plain_text_input', max_length: 255 },
+        { optional: true, hint: 'Description of the copy' },
+      ),
+      input(
+        'tags',
+        'Extra tags',
+        { type: 'plain_text_input', multiline: true },
+        { optional: true, hint: 'One Key=Value per line; no aws: prefix' },
+      ),
+    ],
+  };
+}

@@ -1,0 +1,119 @@
+import type { types } from '@slack/bolt';
+
+export type KnownBlock = types.KnownBlock;
+
+import { requestLabel } from '../../domain/types.js';
+import {
+  clip,
+  code,
+  escapeSlack,
+  formatDuration,
+  mention,
+  progressBar,
+  STATE_EMOJI,
+  slackDate,
+} from './format.js';
+import type { CopyView, RequestView } from './view-model.js';
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Slack allows 50 blocks per message; copies beyond this are summarised in one line. */
+const MAX_COPY_LINES = 40;
+
+export function route(view: RequestView): string {
+  const dest = view.crossAccount ? `${escapeSlack(view.destination.alias)} ` : '';
+  const regions = [...new Set(view.copies.map((c) => c.destinationRegion))].join(', ');
+  return `${escapeSlack(view.source.alias)} ${view.sourceRegion} → ${dest}${regions}`;
+}
+
+export function copyLine(copy: CopyView): string {
+  const head = `${STATE_EMOJI[copy.state]} ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}`;
+  switch (copy.state) {
+    case 'waiting':
+      return `${head} · waiting for approval`;
+    case 'queued': {
+      const pos = copy.queuePosition ? ` · #${copy.queuePosition} in queue` : ' · queued';
+      const eta = copy.estimateStartMs ? ` (starts in ~${formatDuration(copy.estimateStartMs)})` : '';
+      return `${head}${pos}${eta}`;
+    }
+    case 'starting':
+      return `${head} · starting`;
+    case 'copying':
+      return `${head} · ${progressBar(copy.progress, 10)} ${copy.progress}%${copy.newSnapshotId ? ` · ${code(copy.newSnapshotId)}` : ''}`;
+    case 'completed':
+      return `${head} · done${copy.newSnapshotId ? ` · ${code(copy.newSnapshotId)}` : ''}`;
+    case 'failed':
+      return `${head} · failed: ${escapeSlack(copy.failure?.message ?? 'unknown error')}`;
+    case 'cancelled':
+      return `${head} · cancelled`;
+  }
+}
+
+function stateLabel(view: RequestView): string {
+  const labels: Record<RequestView['state'], string> = {
+    pending_approval: `waiting for approval (${approvalsCount(view)}/${view.requiredApprovals})`,
+    approved: 'approved',
+    queued: 'queued',
+    copying: 'copying',
+    completed: 'completed',
+    rejected: 'rejected',
+    expired: 'expired without approval',
+    cancelled: 'cancelled',
+    failed: 'failed',
+  };
+  return labels[view.state];
+}
+
+function approvalsCount(view: RequestView): number {
+  return new Set(view.decisions.filter((d) => d.decision === 'approve').map((d) => d.userId)).size;
+}
+
+/** The request message in the requester's channel, kept current with chat.update. */
+export function requestMessage(view: RequestView): SlackMessage {
+  const label = requestLabel(view.number);
+  const who = view.policyName
+    ? `DR policy *${escapeSlack(view.policyName)}*`
+    : `requested by ${mention(view.requesterId)}`;
+  const summary = `*${label}* · ${view.copies.length} ${view.copies.length === 1 ? 'copy' : 'copies'} · ${route(view)} · ${who}`;
+  const lines = view.copies.slice(0, MAX_COPY_LINES).map(copyLine);
+  if (view.copies.length > MAX_COPY_LINES) {
+    const rest = view.copies.slice(MAX_COPY_LINES);
+    const done = rest.filter((c) => c.state === 'completed').length;
+    lines.push(`…and ${rest.length} more (${done} done)`);
+  }
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`${summary}\nState: *${stateLabel(view)}*`) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
+  ];
+  if (view.note) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: clip(`Note: ${escapeSlack(view.note)}`) }],
+    });
+  }
+  return { text: `${label}: ${view.copies.length} snapshot copies, ${stateLabel(view)}`, blocks };
+}
+
+export function completionLine(copy: CopyView): string {
+  const took =
+    copy.startedAt && copy.completedAt
+      ? ` in ${formatDuration(copy.completedAt.getTime() - copy.startedAt.getTime())}`
+      : '';
+  const kind = copy.transfer ? ` (${copy.transfer.kind})` : '';
+  return `${STATE_EMOJI.completed} ${code(copy.sourceSnapshotId)} copied to ${copy.destinationRegion}${took}${kind}: ${copy.newSnapshotId ? code(copy.newSnapshotId) : ''}`;
+}
+
+export function decidedLine(
+  decision: 'approved' | 'rejected' | 'expired' | 'cancelled',
+  by: string[],
+  at: Date,
+): string {
+  const verb = { approved: 'Approved', rejected: 'Rejected', expired: 'Expired', cancelled: 'Cancelled' }[
+    decision
+  ];
+  const people = by.length ? ` by ${by.map(mention).join(', ')}` : '';
+  return `${verb}${people} · ${slackDate(at)}`;
+}

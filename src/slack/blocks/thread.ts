@@ -1,0 +1,110 @@
+import { clip, code, escapeSlack, formatDuration, mention } from './format.js';
+import { completionLine } from './request.js';
+import type { CopyView } from './view-model.js';
+
+/** KMS permissions the copying role needs on the keys involved (SPEC §5.7, seed "To check for failure"). */
+export const KMS_ACTIONS_FOR_COPY = [
+  'kms:DescribeKey',
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:ReEncrypt*',
+  'kms:GenerateDataKeyWithoutPlaintext',
+] as const;
+
+export function queuedReply(copy: CopyView): string {
+  const pos = copy.queuePosition ? `#${copy.queuePosition} in the queue` : 'queued';
+  const eta = copy.estimateStartMs ? `, expected to start in ~${formatDuration(copy.estimateStartMs)}` : '';
+  return `:double_vertical_bar: ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}: ${pos} for ${escapeSlack(copy.destination.alias)} ${copy.destinationRegion} (all copy slots busy)${eta}.`;
+}
+
+export function startedReply(copy: CopyView): string {
+  const kind = copy.transfer
+    ? copy.transfer.kind === 'full'
+      ? ` — full copy (${escapeSlack(copy.transfer.reason)}), ${copy.transfer.fullCopyGiB} GiB`
+      : ` — incremental (${escapeSlack(copy.transfer.reason)})`
+    : '';
+  return `:arrows_counterclockwise: ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}: copy started as ${copy.newSnapshotId ? code(copy.newSnapshotId) : 'a new snapshot'}${kind}.`;
+}
+
+export function completedReply(copy: CopyView): string {
+  return completionLine(copy);
+}
+
+export interface KeyFailureContext {
+  copy: CopyView;
+  requesterId: string;
+  /** The key the copy was to be encrypted under (requested, configured or the default key). */
+  targetKeyId?: string;
+  /** Role the bot used in the destination account (absent: the bot's own identity). */
+  destinationRoleArn?: string;
+  /** Account that owns the source key, when it differs from the destination account. */
+  sourceKeyAccountId?: string;
+}
+
+/**
+ * AWS reports a copy without key permissions only as `State: error` with
+ * `StateMessage: "Given key ID is not accessible"`; the console shows nothing until refreshed.
+ * This reply is where the requester learns what exactly to fix.
+ */
+export function keyFailureReply(ctx: KeyFailureContext): string {
+  const { copy } = ctx;
+  const who = ctx.destinationRoleArn
+    ? `the role ${code(ctx.destinationRoleArn)} in account ${escapeSlack(copy.destination.alias)} (${copy.destination.id})`
+    : `the bot's own identity in account ${escapeSlack(copy.destination.alias)} (${copy.destination.id})`;
+  const keys: string[] = [];
+  if (ctx.targetKeyId) keys.push(`the destination key ${code(ctx.targetKeyId)}`);
+  if (copy.sourceEncrypted && copy.sourceKeyId) keys.push(`the source key ${code(copy.sourceKeyId)}`);
+  const keyText = keys.length ? keys.join(' and ') : "the destination's default EBS key";
+  const lines = [
+    `:closed_lock_with_key: ${mention(ctx.requesterId)} ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion} *failed: the KMS key is not accessible* (AWS: "Given key ID is not accessible"). AWS reports this silently; nothing was copied.`,
+    `*What to fix:* ${who} needs ${KMS_ACTIONS_FOR_COPY.map((a) => code(a)).join(', ')} on ${keyText}.`,
+  ];
+  if (ctx.sourceKeyAccountId && ctx.sourceKeyAccountId !== copy.destination.id && copy.sourceKeyId) {
+    lines.push(
+      `The source key belongs to account ${ctx.sourceKeyAccountId}: its *key policy* must grant account ${copy.destination.id} those actions (an IAM policy in ${copy.destination.id} alone is not enough).`,
+    );
+  }
+  lines.push(
+    `Then run the copy again: \`/snapshot-copy ${copy.sourceSnapshotId} … to ${copy.destinationRegion}\`.`,
+  );
+  return clip(lines.join('\n'));
+}
+
+/** Plain-words explanations of the other failure codes, with what to do. */
+const FAILURE_ADVICE: Record<string, (copy: CopyView) => string> = {
+  'not-found': (c) =>
+    `the source snapshot ${code(c.sourceSnapshotId)} no longer exists or is no longer shared with ${escapeSlack(c.destination.alias)}. Check that it was not deleted or unshared, then file the copy again.`,
+  unauthorized: (c) =>
+    `the bot's role in ${escapeSlack(c.destination.alias)} (${c.destination.id}) is not allowed to copy (UnauthorizedOperation). Grant it the IAM permissions in the README ("IAM policies"), then file the copy again.`,
+  'role-unavailable': (c) =>
+    `the bot could not assume its role in ${escapeSlack(c.destination.alias)} (${c.destination.id}). Check the role ARN, its trust policy and the external ID.`,
+  'incorrect-state': (c) =>
+    `the source snapshot ${code(c.sourceSnapshotId)} is not in the \`completed\` state. Wait until it completes, then file the copy again.`,
+  'invalid-parameter': () =>
+    'AWS refused the copy parameters. The details are below; correct the request and file it again.',
+  'copy-error': () =>
+    'AWS ended the copy in the error state. The AWS message is below; file the copy again once the cause is fixed.',
+};
+
+export function failedReply(copy: CopyView, requesterId: string): string {
+  const code_ = copy.failure?.code ?? 'unknown';
+  const advice =
+    FAILURE_ADVICE[code_]?.(copy) ??
+    'an unexpected error. The details are below; the operators can find more in the logs.';
+  const detail = copy.failure?.message ? `\n> ${escapeSlack(copy.failure.message)}` : '';
+  return clip(
+    `:x: ${mention(requesterId)} ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion} failed: ${advice}${detail}`,
+  );
+}
+
+export function cancelledReply(cancelled: CopyView[], leftRunning: CopyView[], by: string): string {
+  const parts = [
+    `:no_entry_sign: Cancelled by ${mention(by)}: ${cancelled.length} queued ${cancelled.length === 1 ? 'copy' : 'copies'}.`,
+  ];
+  if (leftRunning.length) {
+    parts.push(
+      `${leftRunning.length} already started ${leftRunning.length === 1 ? 'copy is' : 'copies are'} left to finish (AWS cannot stop a copy in progress).`,
+    );
+  }
+  return parts.join(' ');
+}

@@ -1,0 +1,67 @@
+import type { CopyState, Decision, RequestState, Tag } from '../../domain/types.js';
+
+/**
+ * What the Slack layer shows about a request, decoupled from how the store keeps it. Builders in
+ * this folder are pure functions of these views, so every message can be tested without Slack.
+ */
+export interface AccountRef {
+  alias: string;
+  id: string;
+}
+
+export interface EncryptionView {
+  encrypted: boolean;
+  /** Key the copy ends up under (ARN, ID or alias), when encrypted. */
+  keyId?: string;
+  because?: 'same-key' | 'default-key' | 'specified-key';
+}
+
+export interface TransferView {
+  kind: 'full' | 'incremental';
+  reason: string;
+  fullCopyGiB: number;
+}
+
+export interface CopyView {
+  copyId: number;
+  sourceSnapshotId: string;
+  volumeId: string;
+  sizeGiB: number;
+  sourceEncrypted: boolean;
+  sourceKeyId?: string;
+  destination: AccountRef;
+  destinationRegion: string;
+  state: CopyState;
+  progress: number;
+  newSnapshotId?: string;
+  queuePosition?: number;
+  estimateStartMs?: number;
+  encryption?: EncryptionView;
+  transfer?: TransferView;
+  startedAt?: Date;
+  completedAt?: Date;
+  failure?: { code: string; message: string };
+}
+
+export interface RequestView {
+  number: number;
+  state: RequestState;
+  requesterId: string;
+  source: AccountRef;
+  sourceRegion: string;
+  destination: AccountRef;
+  crossAccount: boolean;
+  kmsKeyId?: string;
+  encrypt: boolean;
+  withinMinutes?: number;
+  note?: string;
+  tags: Tag[];
+  /** Set for requests filed by a DR policy: approved by the policy. */
+  policyName?: string;
+  createdAt: Date;
+  expiresAt?: Date;
+  warnings: string[];
+  requiredApprovals: number;
+  decisions: Array<{ userId: string; decision: Decision; at: Date }>;
+  copies: CopyView[];
+}

@@ -1,0 +1,68 @@
+import type { App } from '@slack/bolt';
+import { MODAL_CALLBACK_ID, type ModalValues, parseModalSubmission } from '../../domain/modal.js';
+import type { Logger } from '../../observability/log.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { RequestService } from '../../requests/service.js';
+import type { Notifier } from '../outbox-messages.js';
+import { problemsText } from './commands.js';
+
+function originChannel(privateMetadata: string | undefined, fallback: string): string {
+  try {
+    const meta = JSON.parse(privateMetadata ?? '{}') as { channel?: unknown };
+    return typeof meta.channel === 'string' && /^[CGD][A-Z0-9]+$/.test(meta.channel)
+      ? meta.channel
+      : fallback;
+  } catch {
+    return fallback; // private_metadata is ours; anything unreadable means the DM is the safe place
+  }
+}
+
+/**
+ * The request form's submission (SPEC §4). Grammar and config problems are shown on the fields
+ * (`response_action: errors`) before the form closes; what only AWS can tell (a snapshot not found,
+ * not completed) arrives afterwards as a DM, since AWS look-ups happen after ack.
+ */
+export function registerViews(
+  app: App,
+  deps: { service: RequestService; notify: Notifier; log: Logger; metrics: Metrics; now: () => Date },
+): void {
+  app.view(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
+    const userId = body.user.id;
+    const parsed = parseModalSubmission(view.state.values as ModalValues);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors as Record<string, string> });
+      deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'invalid' });
+      return;
+    }
+    const resolved = deps.service.resolve(parsed.spec);
+    if (!resolved.ok) {
+      const errors: Record<string, string> = {};
+      for (const p of resolved.problems)
+        errors[p.field] = errors[p.field] ? `${errors[p.field]}; ${p.message}` : p.message;
+      await ack({ response_action: 'errors', errors });
+      deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'invalid' });
+      return;
+    }
+    await ack();
+    deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'copy' });
+    const channel = originChannel(view.private_metadata, userId);
+    try {
+      const result = await deps.service.submit(parsed.spec, userId, channel);
+      await deps.notify.dm(userId, result.ok ? result.text : problemsText(result.problems), deps.now());
+    } catch (err) {
+      deps.log.error({ err }, 'filing a request from the form failed');
+      await deps.notify.dm(
+        userId,
+        ':x: Your snapshot copy request could not be filed; nothing was filed. Try again.',
+        deps.now(),
+      );
+    }
+  });
+}
+
+export function registerEvents(app: App, deps: { notify: Notifier; now: () => Date }): void {
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    await deps.notify.homeChanged(event.user, deps.now());
+  });
+}

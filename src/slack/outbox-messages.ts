@@ -1,0 +1,136 @@
+import type { types } from '@slack/bolt';
+import { requestLabel } from '../domain/types.js';
+import type { NewMessage, Store } from '../store/port.js';
+
+/**
+ * What the bot asks the outbox to send. Request messages, cards and thread replies are rendered
+ * when they are sent, from the state at that moment: an update that waited behind Slack's rate
+ * limit never shows stale progress, and a reply always finds its parent's `ts`.
+ */
+export type OutboxPayload =
+  | { type: 'request.post'; n: number }
+  | { type: 'request.update'; n: number }
+  | { type: 'request.reply'; n: number; text: string }
+  | { type: 'card.post'; n: number }
+  | { type: 'card.update'; n: number }
+  | { type: 'channel.post'; text: string; blocks?: types.KnownBlock[] }
+  | { type: 'dm'; userId: string; text: string }
+  | { type: 'home.publish'; userId: string };
+
+/** All messages about one request share a thread key, so Slack sees them in the order they were decided. */
+export function requestThreadKey(n: number): string {
+  return requestLabel(n);
+}
+
+export function cardThreadKey(n: number): string {
+  return `card:${requestLabel(n)}`;
+}
+
+/** A narrow port over the store for enqueueing, with the protocol's thread keys filled in. */
+export class Notifier {
+  constructor(
+    private readonly store: Pick<Store, 'enqueueMessage'>,
+    private readonly approvalsChannel: string,
+    private readonly kick: () => void = () => {},
+  ) {}
+
+  private async put(m: Omit<NewMessage, 'payload'> & { payload: OutboxPayload }): Promise<void> {
+    const { enqueued } = await this.store.enqueueMessage(m);
+    if (enqueued) this.kick();
+  }
+
+  requestPosted(n: number, channel: string, at: Date) {
+    return this.put({
+      channel,
+      threadKey: requestThreadKey(n),
+      kind: 'request.post',
+      payload: { type: 'request.post', n },
+      at,
+      dedupeKey: `request.post:${n}`,
+    });
+  }
+
+  requestChanged(n: number, channel: string, at: Date) {
+    return this.put({
+      channel,
+      threadKey: requestThreadKey(n),
+      kind: 'request.update',
+      payload: { type: 'request.update', n },
+      at,
+      coalesce: true,
+    });
+  }
+
+  /** `dedupeKey` makes a reply idempotent (an event replayed after a crash is told once). */
+  reply(n: number, channel: string, text: string, at: Date, dedupeKey?: string) {
+    return this.put({
+      channel,
+      threadKey: requestThreadKey(n),
+      kind: 'request.reply',
+      payload: { type: 'request.reply', n, text },
+      at,
+      ...(dedupeKey ? { dedupeKey } : {}),
+    });
+  }
+
+  cardPosted(n: number, at: Date) {
+    return this.put({
+      channel: this.approvalsChannel,
+      threadKey: cardThreadKey(n),
+      kind: 'card.post',
+      payload: { type: 'card.post', n },
+      at,
+      dedupeKey: `card.post:${n}`,
+    });
+  }
+
+  cardChanged(n: number, at: Date) {
+    return this.put({
+      channel: this.approvalsChannel,
+      threadKey: cardThreadKey(n),
+      kind: 'card.update',
+      payload: { type: 'card.update', n },
+      at,
+      coalesce: true,
+    });
+  }
+
+  channelPost(
+    channel: string,
+    text: string,
+    blocks: types.KnownBlock[] | undefined,
+    at: Date,
+    dedupeKey?: string,
+  ) {
+    return this.put({
+      channel,
+      threadKey: `channel:${channel}`,
+      kind: 'channel.post',
+      payload: { type: 'channel.post', text, ...(blocks ? { blocks } : {}) },
+      at,
+      ...(dedupeKey ? { dedupeKey } : {}),
+    });
+  }
+
+  dm(userId: string, text: string, at: Date, dedupeKey?: string) {
+    return this.put({
+      channel: userId,
+      threadKey: `dm:${userId}`,
+      kind: 'dm',
+      payload: { type: 'dm', userId, text },
+      at,
+      ...(dedupeKey ? { dedupeKey } : {}),
+    });
+  }
+
+  homeChanged(userId: string, at: Date) {
+    return this.put({
+      channel: userId,
+      threadKey: `home:${userId}`,
+      kind: 'home.publish',
+      payload: { type: 'home.publish', userId },
+      at,
+      coalesce: true,
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import type { types, webApi } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
+
+/** The few Web API calls the outbox makes, as a narrow port (faked in unit tests, WebClient in production). */
+export interface SlackWeb {
+  postMessage(args: {
+    channel: string;
+    text: string;
+    blocks?: KnownBlock[];
+    thread_ts?: string;
+  }): Promise<{ channel: string; ts: string }>;
+  update(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }): Promise<void>;
+  openDm(userId: string): Promise<string>;
+  publishHome(userId: string, view: types.HomeView): Promise<void>;
+  usergroupMembers(groupId: string): Promise<string[]>;
+}
+
+/** Why a Slack call failed, in the terms the outbox decides on. */
+export type SlackFailure =
+  | { kind: 'rate-limited'; retryAfterMs: number }
+  | { kind: 'not-in-channel'; error: string }
+  | { kind: 'permanent'; error: string }
+  | { kind: 'transient'; error: string };
+
+export class SlackCallError extends Error {
+  constructor(readonly failure: SlackFailure) {
+    super('error' in failure ? failure.error : `rate limited for ${failure.retryAfterMs} ms`);
+  }
+}
+
+/** Slack errors after which sending again can never succeed: the message is given up, its thread moves on. */
+const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found', 'is_archived']);
+const TRANSIENT_PLATFORM = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+]);
+
+export function classifySlackError(err: unknown): SlackFailure {
+  const e = err as {
+    code?: string;
+    retryAfter?: number;
+    data?: { error?: string };
+    statusCode?: number;
+    message?: string;
+  };
+  switch (e.code) {
+    case 'slack_webapi_rate_limited_error':
+      return { kind: 'rate-limited', retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 };
+    case 'slack_webapi_platform_error': {
+      const error = e.data?.error ?? 'unknown_error';
+      if (NOT_IN_CHANNEL.has(error)) return { kind: 'not-in-channel', error };
+      if (TRANSIENT_PLATFORM.has(error)) return { kind: 'transient', error };
+      return { kind: 'permanent', error };
+    }
+    case 'slack_webapi_http_error':
+      return (e.statusCode ?? 500) >= 500 || e.statusCode === 408
+        ? { kind: 'transient', error: `HTTP ${e.statusCode}` }
+        : { kind: 'permanent', error: `HTTP ${e.statusCode}` };
+    default:
+      return { kind: 'transient', error: e.message ?? String(err) };
+  }
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new SlackCallError(classifySlackError(err));
+  }
+}
+
+/** Adapts Bolt's WebClient. Built with `rejectRateLimitedCalls` so 429s reach the outbox, which owns pacing. */
+export function webClientPort(client: webApi.WebClient): SlackWeb {
+  return {
+    postMessage: (args) =>
+      call(async () => {
+        const res = await client.chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false });
+        return { channel: String(res.channel), ts: String(res.ts) };
+      }),
+    update: (args) =>
+      call(async () => {
+        await client.chat.update(args);
+      }),
+    openDm: (userId) =>
+      call(async () => {
+        const res = await client.conversations.open({ users: userId });
+        return String(res.channel?.id);
+      }),
+    publishHome: (userId, view) =>
+      call(async () => {
+        await client.views.publish({ user_id: userId, view });
+      }),
+    usergroupMembers: (groupId) =>
+      call(async () => {
+        const res = await client.usergroups.users.list({ usergroup: groupId });
+        return res.users ?? [];
+      }),
+  };
+}

@@ -1,0 +1,117 @@
+/** The one `Store` implementation, over kysely; adapters differ only in their `EngineProfile`. */
+import { sql } from 'kysely';
+import { appendAudit, listAudit } from './audit.js';
+import {
+  claimStartableCopies,
+  completeCopy,
+  failCopy,
+  findPreviousCopies,
+  getCopy,
+  listCopies,
+  listInFlightCopies,
+  listStartingCopies,
+  markCopyStarted,
+  queueSnapshot,
+  recordProgress,
+  releaseHold,
+  requeueCopy,
+} from './copies.js';
+import type { Db, EngineProfile } from './engine.js';
+import { runMigrations } from './migrations/runner.js';
+import {
+  claimNextMessages,
+  countUnsent,
+  enqueueMessage,
+  failMessage,
+  markMessageSent,
+  releaseMessageLeases,
+  retryMessageLater,
+} from './outbox.js';
+import type { Store } from './port.js';
+import {
+  approveRequest,
+  type Ctx,
+  cancelRequest,
+  expireRequests,
+  fileRequest,
+  getCopies,
+  getRequest,
+  listDecisions,
+  listRequests,
+  recordDecision,
+  setSlackRef,
+  transitionRequest,
+} from './requests.js';
+import { claimScheduleSlot, heartbeat, liveReplicas } from './schedules.js';
+
+export interface KyselyStoreOptions {
+  /** Runs before the connection is destroyed (e.g. release the SQLite process lock). */
+  beforeClose?: () => Promise<void>;
+}
+
+export function createKyselyStore(db: Db, engine: EngineProfile, opts: KyselyStoreOptions = {}): Store {
+  const ctx: Ctx = { db, engine };
+  let closed: Promise<void> | undefined;
+  return {
+    capabilities: engine.capabilities,
+    migrate: async () => {
+      await runMigrations(db, engine);
+    },
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => {
+      closed ??= (async () => {
+        try {
+          await opts.beforeClose?.();
+        } finally {
+          await db.destroy();
+        }
+      })();
+      return closed;
+    },
+
+    fileRequest: (input) => fileRequest(ctx, input),
+    getRequest: (n) => getRequest(ctx, n),
+    getCopies: (n) => getCopies(ctx, n),
+    getCopy: (id) => getCopy(ctx, id),
+    listRequests: (filter) => listRequests(ctx, filter),
+    setRequestMessage: (n, ref) => setSlackRef(ctx, n, 'request', ref),
+    setApprovalCard: (n, ref) => setSlackRef(ctx, n, 'card', ref),
+    transitionRequest: (n, t) => transitionRequest(ctx, n, t),
+
+    recordDecision: (d) => recordDecision(ctx, d),
+    listDecisions: (n) => listDecisions(ctx, n),
+    approveRequest: (n, at) => approveRequest(ctx, n, at),
+    cancelRequest: (n, at, by) => cancelRequest(ctx, n, at, by),
+    expireRequests: (now) => expireRequests(ctx, now),
+
+    claimStartableCopies: (input) => claimStartableCopies(ctx, input),
+    markCopyStarted: (id, input) => markCopyStarted(ctx, id, input),
+    requeueCopy: (id, input) => requeueCopy(ctx, id, input),
+    releaseHold: (accountId, region) => releaseHold(ctx, accountId, region),
+    recordProgress: (id, input) => recordProgress(ctx, id, input),
+    completeCopy: (id, input) => completeCopy(ctx, id, input),
+    failCopy: (id, input) => failCopy(ctx, id, input),
+    listInFlightCopies: () => listInFlightCopies(ctx),
+    listStartingCopies: () => listStartingCopies(ctx),
+    queueSnapshot: () => queueSnapshot(ctx),
+    findPreviousCopies: (q) => findPreviousCopies(ctx, q),
+    listCopies: (f) => listCopies(ctx, f),
+
+    appendAudit: (e) => appendAudit(ctx, e),
+    listAudit: (f) => listAudit(ctx, f),
+
+    enqueueMessage: (m) => enqueueMessage(ctx, m),
+    claimNextMessages: (input) => claimNextMessages(ctx, input),
+    markMessageSent: (id, input) => markMessageSent(ctx, id, input),
+    retryMessageLater: (id, input) => retryMessageLater(ctx, id, input),
+    failMessage: (id, input) => failMessage(ctx, id, input),
+    releaseMessageLeases: () => releaseMessageLeases(ctx),
+    countUnsent: () => countUnsent(ctx),
+
+    claimScheduleSlot: (input) => claimScheduleSlot(ctx, input),
+    heartbeat: (input) => heartbeat(ctx, input),
+    liveReplicas: (since) => liveReplicas(ctx, since),
+  };
+}

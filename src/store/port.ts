@@ -1,0 +1,386 @@
+/**
+ * The persistence port: the operations the bot needs, named for what they do, not for SQL.
+ * One shared kysely implementation serves SQLite (one process) and PostgreSQL (several replicas);
+ * `test/store/conformance.ts` holds both adapters to the same contract.
+ *
+ * Time is always a parameter (`at`, `now`): the store never reads the clock, so tests and
+ * benchmarks can run on a virtual clock.
+ */
+import type { CopyState, Decision, RequestState, ResolvedRequest } from '../domain/types.js';
+
+/** What an engine can do, as data: callers decide on this, never on a vendor name. */
+export interface StoreCapabilities {
+  kind: 'sqlite' | 'postgres';
+  /** Several bot processes may share this store (limits, outbox and schedules hold globally). */
+  sharedAcrossProcesses: boolean;
+}
+
+/** States a request may be filed in: DR-policy requests are approved by their policy. */
+export type FiledRequestState = Extract<RequestState, 'pending_approval' | 'approved'>;
+
+export interface SlackRef {
+  channel: string;
+  ts: string;
+}
+
+export interface TransferPrediction {
+  kind: 'full' | 'incremental';
+  /** Why, in words for the card: "first copy to this Region", "different key", … */
+  reason: string;
+}
+
+export interface NewRequest {
+  requesterId: string;
+  originChannel: string;
+  state: FiledRequestState;
+  /** Set for requests filed by a DR policy. */
+  policyName?: string;
+  resolved: ResolvedRequest;
+  crossAccount: boolean;
+  requiredApprovals: number;
+  /** When an unapproved request expires; null for requests filed approved. */
+  expiresAt: Date | null;
+  /** Pre-flight and card details (warnings, encryption outcome, predictions); stored as JSON, not interpreted. */
+  details: unknown;
+  at: Date;
+}
+
+export interface NewCopy {
+  source: {
+    snapshotId: string;
+    accountId: string;
+    region: string;
+    volumeId: string;
+    sizeGiB: number;
+    encrypted: boolean;
+    kmsKeyId?: string;
+  };
+  destination: {
+    account: string; // alias
+    accountId: string;
+    region: string;
+  };
+  /** `Encrypted` / `KmsKeyId` sent to CopySnapshot (SPEC §7); undefined = not sent. */
+  encrypted?: boolean;
+  kmsKeyId?: string;
+  transfer: TransferPrediction;
+}
+
+export interface AuditInput {
+  at: Date;
+  actor: string;
+  action: string;
+  requestNumber?: number;
+  detail: unknown;
+}
+
+export interface FileRequestInput {
+  request: NewRequest;
+  copies: NewCopy[];
+  /** Recorded in the same transaction; its request number is filled in. */
+  audit: Omit<AuditInput, 'requestNumber' | 'at'>;
+}
+
+export interface RequestRecord {
+  n: number;
+  requesterId: string;
+  originChannel: string;
+  state: RequestState;
+  policyName: string | null;
+  resolved: ResolvedRequest;
+  crossAccount: boolean;
+  requiredApprovals: number;
+  expiresAt: Date | null;
+  details: unknown;
+  requestMessage: SlackRef | null;
+  approvalCard: SlackRef | null;
+  approvedAt: Date | null;
+  closedBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CopyRecord {
+  id: number;
+  requestNumber: number;
+  source: NewCopy['source'];
+  destination: NewCopy['destination'];
+  encrypted: boolean | null;
+  kmsKeyId: string | null;
+  transfer: TransferPrediction;
+  state: CopyState;
+  queuedAt: Date | null;
+  claimedAt: Date | null;
+  claimOwner: string | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  newSnapshotId: string | null;
+  /** Encryption of the new snapshot as AWS reported it at completion. */
+  result: { encrypted: boolean | null; kmsKeyId: string | null };
+  progress: number | null;
+  failure: { code: string; message: string } | null;
+  /** How many times a slot was claimed for this copy. */
+  attempts: number;
+  updatedAt: Date;
+}
+
+export interface RequestPatch {
+  details?: unknown;
+  requiredApprovals?: number;
+  expiresAt?: Date | null;
+  /** Who closed it (rejected, cancelled); shown on the card. */
+  closedBy?: string;
+}
+
+export interface TransitionInput {
+  from: RequestState[];
+  to: RequestState;
+  at: Date;
+  patch?: RequestPatch;
+}
+
+export interface DecisionRecord {
+  requestNumber: number;
+  userId: string;
+  decision: Decision;
+  at: Date;
+}
+
+export interface CancelResult {
+  /** False when the request does not exist or was already closed. */
+  found: boolean;
+  cancelled: CopyRecord[];
+  /** Copies already starting or copying: AWS has them, they run to the end. */
+  inFlight: CopyRecord[];
+  request: RequestRecord | null;
+}
+
+export interface CopyChange {
+  copy: CopyRecord;
+  request: RequestRecord;
+  /** The request's aggregate state moved with this change (worth a thread reply). */
+  requestStateChanged: boolean;
+}
+
+export interface SlotLimits {
+  default: number;
+  /** `account` matches the destination alias or account ID. */
+  overrides: Array<{ account: string; region: string; limit: number }>;
+}
+
+export interface ClaimInput {
+  limits: SlotLimits;
+  now: Date;
+  owner: string;
+  /** At most this many copies in this call (across all destinations, taken round-robin). */
+  max?: number;
+  /**
+   * Holds older than this are ignored: a destination where the bot has no copy of its own in
+   * flight would otherwise never see the completion that releases it.
+   */
+  holdExpiryMs?: number;
+}
+
+export interface RequeueInput {
+  at: Date;
+  /** Hold the destination until one of the bot's own copies there completes (ResourceLimitExceeded). */
+  holdDestination: boolean;
+  reason: string;
+}
+
+export interface DestinationKey {
+  accountId: string;
+  region: string;
+}
+
+export interface InFlightGroup extends DestinationKey {
+  account: string;
+  copies: CopyRecord[];
+}
+
+export interface DestinationQueue extends DestinationKey {
+  account: string;
+  queued: number;
+  inFlight: number;
+  oldestQueuedAt: Date | null;
+  held: { since: Date; reason: string } | null;
+  /** 1-based places in the queue, first come first served. */
+  positions: Array<{ copyId: number; requestNumber: number; position: number }>;
+}
+
+export interface CopyFilter {
+  states?: CopyState[];
+  requestNumber?: number;
+  policyName?: string;
+  destAccountId?: string;
+  destRegion?: string;
+  updatedSince?: Date;
+  limit?: number;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  requestNumber: number | null;
+  detail: unknown;
+}
+
+export interface NewMessage {
+  channel: string;
+  /** Messages with the same key are sent strictly in order; null = no ordering constraint. */
+  threadKey: string | null;
+  /** What the sender does with it: 'post', 'reply', 'update', 'ephemeral', 'dm', 'home', … */
+  kind: string;
+  payload: unknown;
+  at: Date;
+  /** A second enqueue with the same key is ignored (Slack retries, replayed events). */
+  dedupeKey?: string;
+  /**
+   * For messages rendered at send time (an update of the request message, the App Home): skipped
+   * when one of the same kind already waits in the same thread and is not being sent yet — that
+   * one will show this change too.
+   */
+  coalesce?: boolean;
+}
+
+export interface OutboxMessage {
+  id: number;
+  channel: string;
+  threadKey: string | null;
+  kind: string;
+  payload: unknown;
+  createdAt: Date;
+  notBefore: Date;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface ClaimMessagesInput {
+  now: Date;
+  owner: string;
+  leaseMs: number;
+  limit: number;
+  /**
+   * Slack's per-channel rate (about one message per second), held across replicas: at most one
+   * message per channel per claim, and none for a channel with a message sent within this interval
+   * or being sent right now by anyone.
+   */
+  channelIntervalMs?: number;
+}
+
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  migrate(): Promise<void>;
+  /** Resolves when the database answers (for /healthz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // Requests
+  fileRequest(input: FileRequestInput): Promise<{ request: RequestRecord; copies: CopyRecord[] }>;
+  getRequest(n: number): Promise<RequestRecord | undefined>;
+  getCopies(n: number): Promise<CopyRecord[]>;
+  getCopy(copyId: number): Promise<CopyRecord | undefined>;
+  listRequests(filter: {
+    requesterId?: string;
+    states?: RequestState[];
+    limit: number;
+  }): Promise<RequestRecord[]>;
+  setRequestMessage(n: number, ref: SlackRef): Promise<void>;
+  setApprovalCard(n: number, ref: SlackRef): Promise<void>;
+  /**
+   * Compare-and-set: true only for the caller that moved it. Moving to rejected, expired or
+   * cancelled also cancels its copies that have not started.
+   */
+  transitionRequest(n: number, t: TransitionInput): Promise<boolean>;
+
+  // Approvals
+  recordDecision(d: DecisionRecord): Promise<{ recorded: boolean }>;
+  listDecisions(n: number): Promise<DecisionRecord[]>;
+  /** pending_approval → approved, its waiting copies → queued; undefined if it was not pending. */
+  approveRequest(n: number, at: Date): Promise<RequestRecord | undefined>;
+  cancelRequest(n: number, at: Date, by: string): Promise<CancelResult>;
+  /** Expires pending requests whose expiresAt has passed; returns them. */
+  expireRequests(now: Date): Promise<RequestRecord[]>;
+
+  // Copies and slots (SPEC §6)
+  claimStartableCopies(input: ClaimInput): Promise<CopyRecord[]>;
+  markCopyStarted(copyId: number, input: { snapshotId: string; at: Date }): Promise<CopyChange | undefined>;
+  /** starting → queued with its original queuedAt, so it keeps its place. */
+  requeueCopy(copyId: number, input: RequeueInput): Promise<CopyChange | undefined>;
+  releaseHold(accountId: string, region: string): Promise<void>;
+  /** True when the percentage changed (worth a chat.update). */
+  recordProgress(copyId: number, input: { progress: number; at: Date }): Promise<boolean>;
+  /** copying → completed; also releases a hold on its destination. */
+  completeCopy(
+    copyId: number,
+    input: { at: Date; encrypted?: boolean; kmsKeyId?: string },
+  ): Promise<CopyChange | undefined>;
+  /** queued, starting or copying → failed. */
+  failCopy(
+    copyId: number,
+    input: { code: string; message: string; at: Date },
+  ): Promise<CopyChange | undefined>;
+  /** Copies AWS is working on (state copying), grouped by destination for one DescribeSnapshots each. */
+  listInFlightCopies(): Promise<InFlightGroup[]>;
+  /** Copies claimed but not confirmed started: after a crash, find them again by provenance tags. */
+  listStartingCopies(): Promise<CopyRecord[]>;
+  queueSnapshot(): Promise<DestinationQueue[]>;
+  /** Copies of a volume into a destination, newest first; completed ones unless `states` says otherwise. */
+  findPreviousCopies(q: {
+    volumeId: string;
+    destAccountId: string;
+    destRegion: string;
+    states?: CopyState[];
+  }): Promise<CopyRecord[]>;
+  /** Newest change first; for reports and the App Home. */
+  listCopies(filter: CopyFilter): Promise<CopyRecord[]>;
+
+  // Audit (append-only: no update or delete here, and the database refuses them)
+  appendAudit(entry: AuditInput): Promise<AuditRecord>;
+  listAudit(filter: { requestNumber?: number; limit?: number }): Promise<AuditRecord[]>;
+
+  // Slack outbox (SPEC §8)
+  enqueueMessage(m: NewMessage): Promise<{ id: number; enqueued: boolean }>;
+  /** The oldest unsent message of each thread that is due and not leased, leased to `owner`. */
+  claimNextMessages(input: ClaimMessagesInput): Promise<OutboxMessage[]>;
+  markMessageSent(id: number, input: { at: Date; result: unknown }): Promise<boolean>;
+  retryMessageLater(id: number, input: { notBefore: Date; error: string }): Promise<void>;
+  /**
+   * Frees every lease on unsent messages. Only for a store no other process uses (SQLite, whose
+   * lock proves every other owner is dead): a killed sender's leases would otherwise hold its
+   * threads — and with channel pacing, their channels — until they expire.
+   */
+  releaseMessageLeases(): Promise<number>;
+  /** Gives up on a message Slack will never accept (e.g. channel_not_found) so its thread moves on. */
+  failMessage(id: number, input: { at: Date; error: string }): Promise<void>;
+  countUnsent(): Promise<number>;
+
+  // Schedules
+  /** True for exactly one caller per (name, slot), across replicas. */
+  claimScheduleSlot(input: { name: string; slot: Date; owner: string; at: Date }): Promise<boolean>;
+
+  // Replicas
+  /** This process is alive (called every engine tick). */
+  heartbeat(input: { owner: string; at: Date }): Promise<void>;
+  /** Owners that have been heard from since then. */
+  liveReplicas(since: Date): Promise<Set<string>>;
+}
+
+export class StoreUrlError extends Error {
+  override readonly name = 'StoreUrlError';
+}
+
+export class SqliteInUseError extends Error {
+  override readonly name = 'SqliteInUseError';
+  constructor(
+    readonly path: string,
+    readonly holder: { pid: number; hostname: string },
+  ) {
+    super(
+      `${path} is already used by process ${holder.pid} on ${holder.hostname}; SQLite allows one bot process — ` +
+        'use PostgreSQL (DATABASE_URL=postgres://…) for several replicas',
+    );
+  }
+}

@@ -1,0 +1,301 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_SNAPSHOTS } from '../../src/simulator/index.js';
+import {
+  APPROVALS_CHANNEL,
+  APPROVER,
+  APPROVER2,
+  eventually,
+  type Harness,
+  OPS_CHANNEL,
+  testConfigYaml,
+} from './harness.js';
+import {
+  blockTypes,
+  cardUpdates,
+  fileRequest,
+  mutatingCalls,
+  repliesTo,
+  requestMessage,
+  responsesSince,
+  settle,
+  shown,
+  startRequestsHarness,
+} from './requests-support.js';
+import { approvalCard, click } from './slack-actions.js';
+
+const SNAP = DEMO_SNAPSHOTS.unencrypted;
+const GROUP_MEMBER = 'U0GROUPMEMBER';
+const STRANGER = 'U0STRANGER';
+
+/** Cross-account requests need two distinct approvers (SPEC §3's example rule). */
+const twoForCrossAccount = () =>
+  testConfigYaml((y) => y.replace(/(crossAccount: true \}\n\s+required:) 1/, '$1 2'));
+
+describe('deciding on a request from its approval card', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** Clicks and returns the ephemeral answer the clicker got. */
+  async function clickAndAnswer(
+    card: { channel: string; ts: string },
+    user: string,
+    action: 'approve_copy' | 'reject_copy',
+    value: string,
+  ): Promise<string> {
+    const before = h.slack.callsTo('response_url').length;
+    const res = await click(h.send, card, user, action, value);
+    expect(res.status).toBe(200);
+    return eventually(() => responsesSince(h, before)[0], `answer to ${user}'s ${action} on ${value}`);
+  }
+
+  it('approves with one click of a configured approver, replacing the buttons with who and when', async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    expect(mutatingCalls(h)).toEqual([]);
+
+    expect(await clickAndAnswer(card, APPROVER, 'approve_copy', 'R-1')).toContain(
+      'You approved R-1; its copies are queued.',
+    );
+    expect(h.slack.callsTo('response_url').at(-1)?.args).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+    });
+    const update = await eventually(() => cardUpdates(h, card.ts)[0], 'card updated');
+    expect(blockTypes(update)).not.toContain('actions');
+    expect(shown(update)).toMatch(/Approved by <@U0APPROVER1> · <!date\^\d+\^/);
+    expect(await h.bot.store.listDecisions(n)).toEqual([
+      expect.objectContaining({ userId: APPROVER, decision: 'approve' }),
+    ]);
+    await eventually(
+      async () => (await repliesTo(h, n)).find((t) => t.includes('R-1 approved by <@U0APPROVER1>')),
+      'approval in the thread',
+    );
+    await eventually(() => h.sim.calls.find((c) => c.action === 'CopySnapshot'), 'the copy starts');
+  });
+
+  it('refuses a click from someone who is not an approver, changing nothing', async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    await requestMessage(h, n);
+
+    for (const action of ['approve_copy', 'reject_copy'] as const) {
+      expect(await clickAndAnswer(card, STRANGER, action, 'R-1')).toBe(
+        'Only configured approvers can approve or reject snapshot copies.',
+      );
+    }
+    await settle();
+    expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+    expect(await h.bot.store.listDecisions(n)).toEqual([]);
+    expect(h.slack.callsTo('chat.update')).toEqual([]);
+    expect((await h.bot.store.getCopies(n)).map((c) => c.state)).toEqual(['waiting']);
+    expect(mutatingCalls(h)).toEqual([]);
+    // The refusal itself is on the record.
+    expect((await h.bot.store.listAudit({ requestNumber: n })).map((a) => a.action)).toContain(
+      'approval.refused',
+    );
+  });
+
+  it("refuses an approver's click on their own request", async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`, APPROVER);
+    const card = await approvalCard(h.slack, n);
+    expect(await clickAndAnswer(card, APPROVER, 'approve_copy', 'R-1')).toContain(
+      'You filed this request, so another approver has to decide on it.',
+    );
+    await settle();
+    expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+    expect(await h.bot.store.listDecisions(n)).toEqual([]);
+    expect(h.slack.callsTo('chat.update')).toEqual([]);
+
+    expect(await clickAndAnswer(card, APPROVER2, 'approve_copy', 'R-1')).toContain('You approved R-1');
+    expect((await h.bot.store.getRequest(n))?.state).not.toBe('pending_approval');
+  });
+
+  it('lets a member of an approver user group approve, resolved through usergroups.users.list', async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    expect(await clickAndAnswer(card, GROUP_MEMBER, 'approve_copy', 'R-1')).toContain('You approved R-1');
+    expect(h.slack.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toContain('S0DRTEAM');
+    expect(await h.bot.store.listDecisions(n)).toEqual([
+      expect.objectContaining({ userId: GROUP_MEMBER, decision: 'approve' }),
+    ]);
+    const update = await eventually(() => cardUpdates(h, card.ts)[0], 'card updated');
+    expect(shown(update)).toContain(`Approved by <@${GROUP_MEMBER}>`);
+  });
+
+  it('needs two distinct approvers for a cross-account request: the first click keeps it pending', async () => {
+    h = await startRequestsHarness({ configYaml: twoForCrossAccount() });
+    const n = await fileRequest(h, `${SNAP} to us-west-2 to-account audit`);
+    expect(await h.bot.store.getRequest(n)).toMatchObject({ requiredApprovals: 2, crossAccount: true });
+    const card = await approvalCard(h.slack, n);
+    expect(shown(card.call)).toContain('Approvals needed: 2');
+
+    expect(await clickAndAnswer(card, APPROVER, 'approve_copy', 'R-1')).toContain(
+      'Your approval of R-1 is recorded (1/2).',
+    );
+    expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+    const partial = await eventually(() => cardUpdates(h, card.ts)[0], 'card shows the first approval');
+    expect(blockTypes(partial)).toContain('actions');
+    expect(shown(partial)).toContain('Approved so far by <@U0APPROVER1>');
+    await eventually(
+      async () => (await repliesTo(h, n)).find((t) => t.includes('approved R-1 (1/2)')),
+      'first approval in the thread',
+    );
+    await settle(200);
+    expect(mutatingCalls(h)).toEqual([]);
+
+    expect(await clickAndAnswer(card, GROUP_MEMBER, 'approve_copy', 'R-1')).toContain(
+      'You approved R-1; its copies are queued.',
+    );
+    const final = await eventually(
+      () => cardUpdates(h, card.ts).find((u) => !blockTypes(u).includes('actions')),
+      'card decided',
+    );
+    expect(shown(final)).toContain(`Approved by <@${APPROVER}>, <@${GROUP_MEMBER}>`);
+    const share = await eventually(
+      () => h.sim.calls.find((c) => c.action === 'ModifySnapshotAttribute'),
+      'the source is shared once approved',
+    );
+    expect(share.outcome).toBe('ok');
+  });
+
+  it('counts a double click and a Slack retry once', async () => {
+    h = await startRequestsHarness({ configYaml: twoForCrossAccount() });
+    const n = await fileRequest(h, `${SNAP} to us-west-2 to-account audit`);
+    const card = await approvalCard(h.slack, n);
+
+    const [a, b] = await Promise.all([
+      click(h.send, card, APPROVER, 'approve_copy', 'R-1'),
+      click(h.send, card, APPROVER, 'approve_copy', 'R-1'),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const answers = await eventually(() => {
+      const all = responsesSince(h, 1);
+      return all.length >= 2 ? all : undefined;
+    }, 'both clicks answered');
+    expect(answers.filter((t) => t.includes('is recorded (1/2)'))).toHaveLength(1);
+    expect(answers.filter((t) => t.includes('You already decided on R-1; it counts once.'))).toHaveLength(1);
+
+    // Slack retries a delivery it thinks timed out, with the same payload.
+    const before = h.slack.callsTo('response_url').length;
+    await h.send.post(
+      new URLSearchParams({
+        payload: JSON.stringify({
+          type: 'block_actions',
+          team: { id: 'T0TEST', domain: 'test' },
+          user: { id: APPROVER, username: 'approver', team_id: 'T0TEST' },
+          api_app_id: 'A0TEST',
+          token: 'legacy',
+          container: { type: 'message', message_ts: card.ts, channel_id: card.channel, is_ephemeral: false },
+          trigger_id: 'trigger-retry',
+          channel: { id: card.channel, name: 'approvals' },
+          message: { type: 'message', ts: card.ts, text: 'card' },
+          response_url: h.slack.responseUrl(),
+          actions: [
+            {
+              type: 'button',
+              action_id: 'approve_copy',
+              block_id: 'decision:R-1',
+              value: 'R-1',
+              action_ts: '1',
+            },
+          ],
+        }),
+      }).toString(),
+      { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } },
+    );
+    expect(await eventually(() => responsesSince(h, before)[0], 'retry answered')).toContain('counts once');
+
+    expect(await h.bot.store.listDecisions(n)).toHaveLength(1);
+    expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+    await settle(200);
+    expect(mutatingCalls(h)).toEqual([]);
+  });
+
+  it('refuses a button whose value names another request', async () => {
+    h = await startRequestsHarness();
+    await fileRequest(h, `${SNAP} to us-west-2`);
+    await fileRequest(h, `${DEMO_SNAPSHOTS.prodWest} from us-west-2 to us-east-1`);
+    const card1 = await approvalCard(h.slack, 1);
+    await approvalCard(h.slack, 2);
+
+    expect(await clickAndAnswer(card1, APPROVER, 'approve_copy', 'R-2')).toBe(
+      "That button does not belong to R-2's approval card; nothing was changed.",
+    );
+    expect(await clickAndAnswer(card1, APPROVER, 'approve_copy', 'R-1 or R-2')).toBe(
+      'That button does not name a request; nothing was changed.',
+    );
+    await settle();
+    for (const n of [1, 2]) {
+      expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+      expect(await h.bot.store.listDecisions(n)).toEqual([]);
+    }
+    expect(h.slack.callsTo('chat.update')).toEqual([]);
+  });
+
+  it("refuses a click on a message that is not the request's approval card", async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    await approvalCard(h.slack, n);
+    const message = await requestMessage(h, n);
+    const messageTs = h.slack.postedTs[h.slack.calls.indexOf(message)] ?? '';
+    expect(messageTs).not.toBe('');
+
+    for (const card of [
+      { channel: OPS_CHANNEL, ts: messageTs },
+      { channel: APPROVALS_CHANNEL, ts: '1600000000.000001' },
+    ]) {
+      expect(await clickAndAnswer(card, APPROVER, 'approve_copy', 'R-1')).toBe(
+        "That button does not belong to R-1's approval card; nothing was changed.",
+      );
+    }
+    await settle();
+    expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+    expect(await h.bot.store.listDecisions(n)).toEqual([]);
+    expect(h.slack.callsTo('chat.update')).toEqual([]);
+  });
+
+  it('rejects: the card names the rejecter and when, the copies are cancelled, nothing is copied', async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, 'tag:Group=db-cluster-1 to us-west-2');
+    const card = await approvalCard(h.slack, n);
+    await requestMessage(h, n);
+
+    expect(await clickAndAnswer(card, APPROVER, 'reject_copy', 'R-1')).toBe('You rejected R-1.');
+    expect(await h.bot.store.getRequest(n)).toMatchObject({ state: 'rejected', closedBy: APPROVER });
+    expect((await h.bot.store.getCopies(n)).map((c) => c.state)).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ]);
+
+    const update = await eventually(() => cardUpdates(h, card.ts)[0], 'card updated');
+    expect(blockTypes(update)).not.toContain('actions');
+    expect(shown(update)).toMatch(/Rejected by <@U0APPROVER1> · <!date\^\d+\^/);
+    expect(String(update.args.text)).not.toContain('needs approval');
+    await eventually(
+      async () => (await repliesTo(h, n)).find((t) => t.includes('R-1 was rejected by <@U0APPROVER1>')),
+      'rejection in the thread',
+    );
+    await eventually(
+      () =>
+        h.slack
+          .callsTo('chat.update')
+          .find((c) => c.args.channel === OPS_CHANNEL && shown(c).includes('State: *rejected*')),
+      'request message shows the rejection',
+    );
+
+    // A later click changes nothing.
+    expect(await clickAndAnswer(card, APPROVER2, 'approve_copy', 'R-1')).toBe(
+      'R-1 is already rejected; nothing was changed.',
+    );
+    await settle();
+    expect(await h.bot.store.listDecisions(n)).toHaveLength(1);
+    expect(mutatingCalls(h)).toEqual([]);
+  });
+});
