@@ -13,6 +13,9 @@ RUN npm run build && npm prune --omit=dev
 # Runtime stage: production dependencies and compiled output only, as an unprivileged user.
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production PORT=3000 DATABASE_URL=sqlite:/data/snapshot-copy.db SNAPSHOT_COPY_CONFIG=/config/snapshot-copy.yml
+# A 4 MB young generation and two malloc arenas: ~30 MB less RSS for a bot that is idle most of the
+# time (measured by `npm run bench`, footprint, which runs the bot with these same settings).
+ENV NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

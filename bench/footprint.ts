@@ -63,6 +63,7 @@ export async function measureFootprint(o: {
     try {
       await sleep(1_000);
       const atStart = await bot.call<Memory>('memory');
+      const mapAtStart = await bot.call('memoryMap');
       const fleetRequests = (FLEET_ACCOUNTS * o.snapshotsPerAccount) / PER_REQUEST;
       const history = Math.max(0, o.requests - fleetRequests);
       const afterHistory = await bot.call<Memory>('fileHistory', { count: history });
@@ -75,6 +76,7 @@ export async function measureFootprint(o: {
       );
       const ticks = await bot.call<Memory & { peakRss: number }>('ticks', { n: 5 });
       const loaded = await bot.call<Memory>('memory');
+      const mapLoaded = await bot.call('memoryMap');
       const peak = Math.max(afterHistory.rss, fleet.rss, ticks.peakRss, loaded.rss);
       return {
         name: 'footprint',
@@ -103,6 +105,7 @@ export async function measureFootprint(o: {
           afterFleet: fleet,
           duringTicks: ticks,
           loaded,
+          memoryMap: { atStart: mapAtStart, loaded: mapLoaded },
           peakRss: peak,
           requests: history + fleet.requests,
           inFlight: fleet.inFlight,

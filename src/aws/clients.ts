@@ -52,17 +52,44 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * holds its own configuration, middleware and sockets: `npm run bench` measures the footprint).
  */
 const DEFAULT_MAX_CACHED_CLIENTS = 64;
-/** An evicted client may still be serving a call; close it once any call would have timed out. */
-const EVICTED_CLIENT_GRACE_MS = 2 * DEFAULT_REQUEST_TIMEOUT_MS;
-
 type AnyClient = EC2Client | KMSClient | STSClient;
+
+/**
+ * Counts a client's calls in progress, so that an evicted client is closed the moment its last call
+ * ends: closed at once, it would cut a call short; kept for a grace period, a burst of requests
+ * keeps hundreds of clients and their sockets alive (`npm run bench`, footprint).
+ */
+class Tracked {
+  private inFlight = 0;
+  private evicted = false;
+
+  constructor(readonly client: AnyClient) {
+    // The middleware never looks at inputs or outputs: one client type's signature serves all three.
+    (client as EC2Client).middlewareStack.add(
+      (next) => async (args) => {
+        this.inFlight++;
+        try {
+          return await next(args);
+        } finally {
+          this.inFlight--;
+          if (this.evicted && this.inFlight === 0) client.destroy();
+        }
+      },
+      { step: 'initialize', name: 'snapshotCopyInFlight' },
+    );
+  }
+
+  evict(): void {
+    this.evicted = true;
+    if (this.inFlight === 0) this.client.destroy();
+  }
+}
 
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const capacity = options.maxCachedClients ?? DEFAULT_MAX_CACHED_CLIENTS;
-  const cache = new Map<string, AnyClient>();
-  const pendingCloses = new Map<NodeJS.Timeout, AnyClient>();
+  const cache = new Map<string, Tracked>();
 
   const config = (account: AccountConfig, region: string, session: string) => ({
     region,
@@ -86,19 +113,14 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       // Re-insert so Map order is least-recently-used first.
       cache.delete(key);
       cache.set(key, hit);
-      return hit as C;
+      return hit.client as C;
     }
     const client = create();
-    cache.set(key, client);
+    cache.set(key, new Tracked(client));
     if (cache.size > capacity) {
-      const [oldestKey, oldest] = cache.entries().next().value as [string, AnyClient];
+      const [oldestKey, oldest] = cache.entries().next().value as [string, Tracked];
       cache.delete(oldestKey);
-      const timer = setTimeout(() => {
-        pendingCloses.delete(timer);
-        oldest.destroy();
-      }, EVICTED_CLIENT_GRACE_MS);
-      timer.unref();
-      pendingCloses.set(timer, oldest);
+      oldest.evict();
     }
     return client;
   };
@@ -128,13 +150,8 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     sts: (account, region, session) =>
       cached('sts', account, region, session, () => new STSClient(config(account, region, session))),
     destroy: () => {
-      for (const client of cache.values()) client.destroy();
+      for (const { client } of cache.values()) client.destroy();
       cache.clear();
-      for (const [timer, client] of pendingCloses) {
-        clearTimeout(timer);
-        client.destroy();
-      }
-      pendingCloses.clear();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { createCredentialSource } from '../../src/aws/credentials.js';
 import type { AccountConfig } from '../../src/domain/types.js';
@@ -77,6 +77,36 @@ describe('createAwsClients', () => {
       clients.ec2(prod, 'us-east-1', 'c');
       expect(clients.ec2(prod, 'us-east-1', 'a')).toBe(first);
     } finally {
+      clients.destroy();
+    }
+  });
+
+  it('lets an evicted client finish the call it is serving, then closes it; an idle one at once', async () => {
+    let answer: (() => void) | undefined;
+    server.respond(
+      () =>
+        new Promise((resolve) => {
+          answer = () => resolve(describeSnapshotsPage([]));
+        }),
+    );
+    const clients = createAwsClients({ credentials, endpoint: server.url, maxCachedClients: 1 });
+    try {
+      const busy = clients.ec2(prod, 'us-east-1', 'R-1-U1');
+      const closeBusy = vi.spyOn(busy, 'destroy');
+      const call = busy.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+      await vi.waitFor(() => expect(answer).toBeDefined());
+
+      const idle = clients.ec2(prod, 'us-east-1', 'R-2-U1'); // evicts the busy client
+      const closeIdle = vi.spyOn(idle, 'destroy');
+      clients.ec2(prod, 'us-east-1', 'R-3-U1'); // evicts the idle one
+      expect(closeIdle).toHaveBeenCalledTimes(1);
+      expect(closeBusy).not.toHaveBeenCalled();
+
+      answer?.();
+      await expect(call).resolves.toMatchObject({ Snapshots: [] });
+      expect(closeBusy).toHaveBeenCalledTimes(1);
+    } finally {
+      server.respond(() => describeSnapshotsPage([]));
       clients.destroy();
     }
   });
