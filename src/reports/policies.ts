@@ -144,7 +144,7 @@ export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): 
     await deps.notify.reply(
       n,
       channel,
-      filed.warnings.map((w) => `:warning: ${w}`).join('\n'),
+      filed.warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
       at,
       `warnings:${n}`,
     );

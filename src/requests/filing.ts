@@ -92,6 +92,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   const details: RequestDetails = { warnings, encryption: {} };
   const copies: NewCopy[] = [];
   const keyChecked = new Map<string, string | undefined>();
+  const keyArn = keyArnResolver(deps, destination, session);
   for (const region of request.destinationRegions) {
     const defaults = await aws.encryptionDefaults(destination, region, session);
     const params = copyEncryptionParams({
@@ -119,10 +120,15 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       }
       await checkKeys(deps, { destination, region, outcome, source: s, session, keyChecked, warnings });
 
+      // Keys compared as AWS reports them on snapshots (key ARNs), however the config names them.
       const protection = outcome.encrypted
-        ? { encrypted: true as const, keyId: outcome.keyId }
+        ? { encrypted: true as const, keyId: await keyArn(region, outcome.keyId) }
         : { encrypted: false as const };
-      const previous = await previousCopies(deps, s, destination, region, session);
+      const previous = await Promise.all(
+        (await previousCopies(deps, s, destination, region, session)).map(async (p) =>
+          p.kmsKeyId ? { ...p, kmsKeyId: await keyArn(region, p.kmsKeyId) } : p,
+        ),
+      );
       const prediction = predictIncremental({
         source: {
           accountId: s.ownerId,
@@ -244,6 +250,31 @@ async function checkKeys(
       }
     }
   }
+}
+
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//;
+
+/**
+ * A key named as AWS names it on a snapshot: its key ARN. Requests and `kmsKeys` name keys by ID,
+ * alias or alias ARN, and GetEbsDefaultKmsKeyId answers with the alias ARN of aws/ebs; compared as
+ * written, one key would look like two, and every later copy under an alias would be predicted full.
+ * A key the destination role cannot describe stays as written (the pre-flight check warns about it).
+ */
+function keyArnResolver(deps: FilingDeps, destination: AccountConfig, session: string) {
+  const known = new Map<string, Promise<string>>();
+  return (region: string, keyId: string | undefined): Promise<string | undefined> => {
+    if (keyId === undefined || KEY_ARN.test(keyId)) return Promise.resolve(keyId);
+    const cacheKey = `${region}|${keyId}`;
+    let arn = known.get(cacheKey);
+    if (!arn) {
+      arn = deps.aws.describeKey(destination, region, keyId, session).then(
+        (key) => key.arn,
+        () => keyId,
+      );
+      known.set(cacheKey, arn);
+    }
+    return arn;
+  };
 }
 
 /** The bot's earlier copies of this volume into the destination, and whether the newest still exists. */

@@ -138,11 +138,13 @@ export class RequestService {
       return 'You have no snapshot copy requests yet. `/snapshot-copy help` shows how to file one.';
     const lines = [];
     for (const r of mine) {
-      const copies = await store.getCopies(r.n);
+      const copies = (await presenter.view(r.n))?.view.copies ?? [];
       const done = copies.filter((c) => c.state === 'completed').length;
-      const queued = copies.filter((c) => c.state === 'queued').length;
+      const positions = copies
+        .filter((c) => c.state === 'queued')
+        .map((c) => (c.queuePosition ? `#${c.queuePosition} in ${c.destinationRegion}` : c.destinationRegion));
       lines.push(
-        `*${requestLabel(r.n)}* · ${r.state.replace('_', ' ')} · ${done}/${copies.length} copied${queued ? ` · ${queued} queued` : ''}`,
+        `*${requestLabel(r.n)}* · ${r.state.replace('_', ' ')} · ${done}/${copies.length} copied${positions.length ? ` · ${positions.length} queued (${positions.join(', ')})` : ''}`,
       );
     }
     return ['Your recent requests (`/snapshot-copy status R-<n>` for details):', ...lines].join('\n');

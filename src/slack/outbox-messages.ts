@@ -15,6 +15,7 @@ export type OutboxPayload =
   | { type: 'card.update'; n: number }
   | { type: 'channel.post'; text: string; blocks?: types.KnownBlock[] }
   | { type: 'dm'; userId: string; text: string }
+  | { type: 'ephemeral'; userId: string; text: string }
   | { type: 'home.publish'; userId: string };
 
 /** All messages about one request share a thread key, so Slack sees them in the order they were decided. */
@@ -120,6 +121,17 @@ export class Notifier {
       payload: { type: 'dm', userId, text },
       at,
       ...(dedupeKey ? { dedupeKey } : {}),
+    });
+  }
+
+  /** Seen only by `userId`, in `channel`; by DM when the bot cannot post there. */
+  ephemeral(channel: string, userId: string, text: string, at: Date) {
+    return this.put({
+      channel,
+      threadKey: `ephemeral:${channel}:${userId}`,
+      kind: 'ephemeral',
+      payload: { type: 'ephemeral', userId, text },
+      at,
     });
   }
 

@@ -234,6 +234,16 @@ export class OutboxSender {
         const dm = await web.openDm(p.userId);
         return web.postMessage({ channel: dm, text: p.text });
       }
+      case 'ephemeral':
+        try {
+          await web.postEphemeral({ channel: m.channel, user: p.userId, text: p.text });
+          return { ephemeral: m.channel };
+        } catch (err) {
+          // The bot is not in that channel (or it is gone): the requester gets it by DM instead.
+          if (!(err instanceof SlackCallError && err.failure.kind === 'not-in-channel')) throw err;
+          const dm = await web.openDm(p.userId);
+          return web.postMessage({ channel: dm, text: p.text });
+        }
       case 'home.publish':
         await web.publishHome(p.userId, await render.home(p.userId));
         return { published: p.userId };

@@ -11,6 +11,7 @@ export interface SlackWeb {
     thread_ts?: string;
   }): Promise<{ channel: string; ts: string }>;
   update(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }): Promise<void>;
+  postEphemeral(args: { channel: string; user: string; text: string }): Promise<void>;
   openDm(userId: string): Promise<string>;
   publishHome(userId: string, view: types.HomeView): Promise<void>;
   usergroupMembers(groupId: string): Promise<string[]>;
@@ -84,6 +85,10 @@ export function webClientPort(client: webApi.WebClient): SlackWeb {
     update: (args) =>
       call(async () => {
         await client.chat.update(args);
+      }),
+    postEphemeral: (args) =>
+      call(async () => {
+        await client.chat.postEphemeral(args);
       }),
     openDm: (userId) =>
       call(async () => {

@@ -320,4 +320,23 @@ describe('filing a copy request', () => {
       '*full copy* (the encryption status changes), moves 20 GiB',
     );
   });
+
+  it('predicts an incremental copy under the same key however the key is named', async () => {
+    // An encrypted snapshot copied to another Region without a key gets the destination's default
+    // key, which GetEbsDefaultKmsKeyId names by its alias ARN; the completed copy reports the key
+    // ARN. The same key both times: only the first copy is full.
+    const encrypted = DEMO_SNAPSHOTS.customerKey;
+    await fileRequest(h, `${encrypted} to us-west-2`);
+    await click(h.send, await approvalCard(h.slack, 1), APPROVER, 'approve_copy', 'R-1');
+    await eventually(async () => (await h.bot.store.getRequest(1))?.state === 'completed', 'first copy done');
+    const [first] = await h.bot.store.getCopies(1);
+    expect(first?.transfer.kind).toBe('full');
+    expect(first?.result.kmsKeyId).toMatch(/^arn:aws:kms:us-west-2:\d{12}:key\//);
+
+    await fileRequest(h, `${encrypted} to us-west-2`);
+    const card = shown((await approvalCard(h.slack, 2)).call);
+    expect(card).toContain(':alias/aws/ebs');
+    expect(card).toContain('incremental (only data changed since the previous copy)');
+    expect((await h.bot.store.getCopies(2))[0]?.transfer.kind).toBe('incremental');
+  });
 });

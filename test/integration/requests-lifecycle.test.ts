@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SNAPSHOTS } from '../../src/simulator/index.js';
-import { APPROVER, eventually, type Harness, OPS_CHANNEL, REQUESTER } from './harness.js';
+import { APPROVER, eventually, type Harness, OPS_CHANNEL, REQUESTER, testConfigYaml } from './harness.js';
 import {
   blockTypes,
   cardUpdates,
@@ -168,5 +168,24 @@ describe('cancel and status', () => {
     expect(one).toContain('*R-1* · prod us-east-1 → us-west-2 · pending approval');
     expect(one).toContain(`\`${SNAP}\` → us-west-2 · waiting for approval`);
     expect(await answerTo(h, 'status R-9')).toBe('R-9 does not exist.');
+  });
+
+  it('says where the queued copies of each request wait', async () => {
+    // One copy at a time into prod us-west-2, and copies slow enough to stay queued.
+    h = await startRequestsHarness({
+      configYaml: testConfigYaml((y) =>
+        y.replace(/overrides:\n/, 'overrides:\n    - { account: prod, region: us-west-2, concurrentCopies: 1 }\n'),
+      ),
+      simulator: { copyDuration: () => 60_000 },
+    });
+    await fileRequest(h, 'tag:Group=db-cluster-1 to us-west-2');
+    await click(h.send, await approvalCard(h.slack, 1), APPROVER, 'approve_copy', 'R-1');
+    await eventually(
+      async () => (await h.bot.store.getCopies(1)).some((c) => c.state === 'copying'),
+      'the first copy started',
+    );
+    expect(await answerTo(h, 'status')).toContain(
+      '*R-1* · copying · 0/3 copied · 2 queued (#1 in us-west-2, #2 in us-west-2)',
+    );
   });
 });

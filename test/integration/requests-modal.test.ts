@@ -34,6 +34,14 @@ const valid: ModalInput = {
   destination_regions: ['us-west-2'],
 };
 
+/** What the requester alone saw in `channel` (chat.postEphemeral). */
+function ephemeralTo(h: Harness, user: string, channel: string): string[] {
+  return h.slack
+    .callsTo('chat.postEphemeral')
+    .filter((c) => c.args.user === user && c.args.channel === channel)
+    .map((c) => String(c.args.text));
+}
+
 /** The DM the bot sent the requester (conversations.open, then a post to the DM channel). */
 function dmTo(h: Harness, user: string): string[] {
   return h.slack
@@ -89,7 +97,7 @@ describe('the request form', () => {
     expect(h.sim.calls).toEqual([]);
   });
 
-  it('files a submitted form and tells the requester by DM', async () => {
+  it('files a submitted form and tells the requester, ephemerally, in the channel it was opened from', async () => {
     const answer = await submitModal(h, {
       ...valid,
       destination_account: 'audit',
@@ -102,9 +110,10 @@ describe('the request form', () => {
     expect(answer).toEqual({});
 
     const receipt = await eventually(
-      () => dmTo(h, REQUESTER).find((t) => t.includes('Filed *R-1*')),
-      'receipt by DM',
+      () => ephemeralTo(h, REQUESTER, OPS_CHANNEL).find((t) => t.includes('Filed *R-1*')),
+      'ephemeral receipt',
     );
+    expect(dmTo(h, REQUESTER)).toEqual([]);
     expect(receipt).toContain('waiting for 1 approval');
     expect(await h.bot.store.getRequest(1)).toMatchObject({
       state: 'pending_approval',
@@ -178,18 +187,18 @@ describe('the request form', () => {
     expect(h.sim.calls).toEqual([]);
   });
 
-  it('tells the requester by DM when AWS does not have the source, filing nothing', async () => {
+  it('tells the requester, ephemerally, when AWS does not have the source, filing nothing', async () => {
     expect(await submitModal(h, { ...valid, sources: 'snap-0123456789abcdef0' })).toEqual({});
-    const dm = await eventually(
-      () => dmTo(h, REQUESTER).find((t) => t.includes('nothing was filed')),
-      'problem by DM',
+    const problem = await eventually(
+      () => ephemeralTo(h, REQUESTER, OPS_CHANNEL).find((t) => t.includes('nothing was filed')),
+      'the problem, ephemerally',
     );
-    expect(dm).toContain('snap-0123456789abcdef0 was not found');
+    expect(problem).toContain('snap-0123456789abcdef0 was not found');
     expect(await h.bot.store.listRequests({ limit: 10 })).toEqual([]);
     expect(mutatingCalls(h)).toEqual([]);
   });
 
-  it('falls back to a DM for the request message when the form carries no usable channel', async () => {
+  it('falls back to a DM for the receipt and the request message when the form carries no usable channel', async () => {
     await submitModal(h, valid, { privateMetadata: 'garbage' });
     await eventually(() => dmTo(h, REQUESTER).find((t) => t.includes('Filed *R-1*')), 'receipt');
     expect((await h.bot.store.getRequest(1))?.originChannel).toBe(REQUESTER);

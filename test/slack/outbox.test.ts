@@ -11,7 +11,7 @@ import type { Store } from '../../src/store/port.js';
 import { filing } from '../store/fixtures/builders.js';
 
 interface WebCall {
-  method: 'postMessage' | 'update' | 'openDm' | 'publishHome';
+  method: 'postMessage' | 'postEphemeral' | 'update' | 'openDm' | 'publishHome';
   channel: string;
   text?: string;
   threadTs?: string;
@@ -61,6 +61,15 @@ class FakeSlackWeb implements SlackWeb {
 
   async update(args: { channel: string; ts: string; text: string }) {
     this.calls.push({ method: 'update', channel: args.channel, text: args.text, at: Date.now() });
+  }
+
+  async postEphemeral(args: { channel: string; user: string; text: string }) {
+    const call: WebCall = { method: 'postEphemeral', channel: args.channel, text: args.text, at: Date.now() };
+    this.calls.push(call);
+    if (this.notIn.has(args.channel)) {
+      Object.assign(call, { failed: true });
+      throw new SlackCallError({ kind: 'not-in-channel', error: 'channel_not_found' });
+    }
   }
 
   async openDm(userId: string) {
@@ -235,5 +244,20 @@ describe('the Slack outbox', () => {
     const ref = (await store.getRequest(request.n))?.requestMessage;
     expect(ref?.channel).toBe('DU0REQUESTER');
     expect(web.calls.at(-1)).toMatchObject({ text: 'a reply', threadTs: ref?.ts });
+  });
+
+  it('shows an ephemeral message in its channel, and sends it by DM where the bot cannot post', async () => {
+    start(0);
+    web.notIn.add('C0PRIVATE');
+    await notify.ephemeral('C0OPS', 'U0REQUESTER', 'Filed R-1', new Date());
+    await notify.ephemeral('C0PRIVATE', 'U0REQUESTER', 'Filed R-2', new Date());
+    await until(async () => (await store.countUnsent()) === 0, 'everything sent');
+
+    expect(web.calls.map((c) => `${c.method} ${c.channel} ${c.text ?? ''}`.trim())).toEqual([
+      'postEphemeral C0OPS Filed R-1',
+      'postEphemeral C0PRIVATE Filed R-2',
+      'openDm U0REQUESTER',
+      'postMessage DU0REQUESTER Filed R-2',
+    ]);
   });
 });

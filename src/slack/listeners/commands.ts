@@ -74,7 +74,13 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       case 'report': {
         await ack();
         acked('report');
-        const report = await deps.report();
+        let report: { text: string; blocks?: unknown[] };
+        try {
+          report = await deps.report();
+        } catch (err) {
+          log.error({ err }, '/snapshot-copy report failed');
+          report = { text: ':x: The DR report could not be built; try again in a moment.' };
+        }
         await respond({
           response_type: 'ephemeral',
           text: report.text,

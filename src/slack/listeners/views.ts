@@ -19,8 +19,9 @@ function originChannel(privateMetadata: string | undefined, fallback: string): s
 
 /**
  * The request form's submission (SPEC §4). Grammar and config problems are shown on the fields
- * (`response_action: errors`) before the form closes; what only AWS can tell (a snapshot not found,
- * not completed) arrives afterwards as a DM, since AWS look-ups happen after ack.
+ * (`response_action: errors`) before the form closes. The receipt, and what only AWS can tell (a
+ * snapshot not found, not completed), arrive afterwards — AWS look-ups happen after ack — as an
+ * ephemeral message in the channel the form was opened from (a DM when the bot cannot post there).
  */
 export function registerViews(
   app: App,
@@ -46,16 +47,16 @@ export function registerViews(
     await ack();
     deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'copy' });
     const channel = originChannel(view.private_metadata, userId);
+    const tell = (text: string) =>
+      channel === userId
+        ? deps.notify.dm(userId, text, deps.now())
+        : deps.notify.ephemeral(channel, userId, text, deps.now());
     try {
       const result = await deps.service.submit(parsed.spec, userId, channel);
-      await deps.notify.dm(userId, result.ok ? result.text : problemsText(result.problems), deps.now());
+      await tell(result.ok ? result.text : problemsText(result.problems));
     } catch (err) {
       deps.log.error({ err }, 'filing a request from the form failed');
-      await deps.notify.dm(
-        userId,
-        ':x: Your snapshot copy request could not be filed; nothing was filed. Try again.',
-        deps.now(),
-      );
+      await tell(':x: Your snapshot copy request could not be filed; nothing was filed. Try again.');
     }
   });
 }
