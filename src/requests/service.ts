@@ -142,7 +142,9 @@ export class RequestService {
       const done = copies.filter((c) => c.state === 'completed').length;
       const positions = copies
         .filter((c) => c.state === 'queued')
-        .map((c) => (c.queuePosition ? `#${c.queuePosition} in ${c.destinationRegion}` : c.destinationRegion));
+        .map((c) =>
+          c.queuePosition ? `#${c.queuePosition} in ${c.destinationRegion}` : c.destinationRegion,
+        );
       lines.push(
         `*${requestLabel(r.n)}* · ${r.state.replace('_', ' ')} · ${done}/${copies.length} copied${positions.length ? ` · ${positions.length} queued (${positions.join(', ')})` : ''}`,
       );

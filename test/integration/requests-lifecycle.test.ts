@@ -174,7 +174,10 @@ describe('cancel and status', () => {
     // One copy at a time into prod us-west-2, and copies slow enough to stay queued.
     h = await startRequestsHarness({
       configYaml: testConfigYaml((y) =>
-        y.replace(/overrides:\n/, 'overrides:\n    - { account: prod, region: us-west-2, concurrentCopies: 1 }\n'),
+        y.replace(
+          /overrides:\n/,
+          'overrides:\n    - { account: prod, region: us-west-2, concurrentCopies: 1 }\n',
+        ),
       ),
       simulator: { copyDuration: () => 60_000 },
     });
