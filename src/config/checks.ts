@@ -22,7 +22,7 @@ export interface AccountIndex {
   broken: Set<string>;
 }
 
-export function checkAccounts(accounts: Indexed<AccountConfig>[], hasBroken: boolean, report: Report): void {
+export function checkAccounts(accounts: Indexed<AccountConfig>[], report: Report): void {
   const aliases = new Map<string, number>();
   const ids = new Map<string, number>();
   for (const { index, value: account } of accounts) {
@@ -81,10 +81,7 @@ export function checkAccounts(accounts: Indexed<AccountConfig>[], hasBroken: boo
       `only one account may be the default (accounts[${defaults[0]?.index}] is)`,
     );
   });
-  // With a broken entry we cannot tell whether it was the default; its own problem comes first.
-  if (defaults.length === 0 && accounts.length > 1 && !hasBroken) {
-    report(['accounts'], 'mark one account default: true (the source account when a request names none)');
-  }
+  // No default is fine: a request that names no source account is then refused with a clear message.
 }
 
 /** Reports a reference to an unknown alias; returns the account when it is known and parsed. */

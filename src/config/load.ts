@@ -126,7 +126,7 @@ export function configFromObject(
   const policyEntries = parseList(drPolicySchema, raw.drPolicies, ['drPolicies'], report, false);
 
   const accounts: Indexed<AccountConfig>[] = accountEntries.parsed;
-  checkAccounts(accounts, accountEntries.brokenCount > 0, report);
+  checkAccounts(accounts, report);
   const index: AccountIndex = {
     parsed: new Map(accounts.map(({ value }) => [value.alias, value])),
     broken: new Set(

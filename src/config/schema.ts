@@ -74,16 +74,24 @@ const positiveInt = (what = 'a positive whole number') =>
     .number({ error: (iss) => (iss.input === undefined ? 'required' : `must be ${what}`) })
     .refine((n) => Number.isInteger(n) && n > 0, `must be ${what}`);
 
-export const accountIdSchema = z.string({
-  error: (iss) => {
-    if (iss.input === undefined) return 'required';
-    if (typeof iss.input === 'number') {
-      // YAML turns unquoted digits into a number and drops leading zeros, so the ID may be wrong.
-      return `must be 12 digits written as a quoted string (id: "${String(iss.input).padStart(12, '0')}"); YAML reads unquoted digits as a number and drops leading zeros`;
-    }
-    return 'must be 12 digits';
-  },
-});
+/**
+ * YAML reads unquoted digits as a number. Twelve digits lost nothing and are taken as the ID; fewer
+ * mean leading zeros were dropped, and the ID is refused with the quoted form to write instead.
+ */
+export const accountIdSchema = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1e11 && v < 1e12 ? String(v) : v),
+  z
+    .string({
+      error: (iss) => {
+        if (iss.input === undefined) return 'required';
+        if (typeof iss.input === 'number') {
+          return `must be 12 digits written as a quoted string (id: "${String(iss.input).padStart(12, '0')}"); YAML reads unquoted digits as a number and drops leading zeros`;
+        }
+        return 'must be 12 digits';
+      },
+    })
+    .regex(ACCOUNT_ID, 'must be 12 digits'),
+);
 
 export const regionSchema = z
   .string({ error: 'must be an AWS Region code such as us-east-1' })
@@ -157,7 +165,7 @@ export const accountSchema = z.strictObject({
       /^[A-Za-z][\w-]{0,62}$/,
       'must start with a letter and contain only letters, digits, - and _ (at most 63 characters)',
     ),
-  id: accountIdSchema.regex(ACCOUNT_ID, 'must be 12 digits'),
+  id: accountIdSchema,
   roleArn: z
     .string({ error: 'must be an IAM role ARN' })
     .regex(ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::111111111111:role/snapshot-copy-bot')

@@ -59,4 +59,9 @@ export async function queueNotice(
     );
   }
   await notify.reply(n, request.originChannel, lines.join('\n'), now(), `queued:${n}`);
+  // Nothing of it could start: the request waits in the queue (SPEC §5: approved → queued → copying).
+  // A copy that started meanwhile moved it to `copying` already, and `from` keeps it there.
+  if (await store.transitionRequest(n, { from: ['approved'], to: 'queued', at: now() })) {
+    await notify.requestChanged(n, request.originChannel, now());
+  }
 }

@@ -118,6 +118,25 @@ describe('loadConfig', () => {
     expect(configFromObject(raw).accounts[0]?.default).toBe(true);
   });
 
+  it('accepts several accounts with no default: requests then name their source account', () => {
+    const raw = minimal();
+    delete (raw.accounts as Loose[])[0]!.default;
+    expect(configFromObject(raw).accounts.map((a) => a.default)).toEqual([false, false]);
+  });
+
+  it('takes an unquoted 12-digit account id as the ID: YAML dropped no zeros', () => {
+    const config = parseConfigText(
+      [
+        'slack: { approvalsChannel: C0APPROVALS }',
+        'accounts:',
+        '  - { alias: prod, id: 111111111111, regions: [us-east-1], default: true }',
+        'approvals: { approvers: [U0APPROVER1] }',
+      ].join('\n'),
+      'unquoted.yml',
+    );
+    expect(config.accounts[0]?.id).toBe('111111111111');
+  });
+
   it('accepts volume lists, 6-field crons, key ARNs and a policy channel', () => {
     const raw = minimal();
     (raw.accounts as Loose[])[1]!.kmsKeys = {
@@ -158,7 +177,7 @@ describe('loadConfig', () => {
       'accounts[1].id: must be 12 digits',
     ],
     [
-      'an unquoted account id (YAML number)',
+      'an unquoted account id that lost its leading zero (YAML number)',
       (c) => {
         c.accounts[1].id = 22222222222;
       },
@@ -240,13 +259,6 @@ describe('loadConfig', () => {
         c.accounts[1].default = true;
       },
       'accounts[1].default: only one account may be the default (accounts[0] is)',
-    ],
-    [
-      'no default among several accounts',
-      (c) => {
-        delete c.accounts[0].default;
-      },
-      'accounts: mark one account default: true (the source account when a request names none)',
     ],
     [
       'no accounts',

@@ -187,8 +187,13 @@ describe('cancel and status', () => {
       async () => (await h.bot.store.getCopies(1)).some((c) => c.state === 'copying'),
       'the first copy started',
     );
-    expect(await answerTo(h, 'status')).toContain(
-      '*R-1* · copying · 0/3 copied · 2 queued (#1 in us-west-2, #2 in us-west-2)',
-    );
+    // R-2 cannot start at all: approved, it waits in the queue behind R-1's copies.
+    await fileRequest(h, `${DEMO_SNAPSHOTS.customerKey} to us-west-2`);
+    await click(h.send, await approvalCard(h.slack, 2), APPROVER, 'approve_copy', 'R-2');
+    await eventually(async () => (await h.bot.store.getRequest(2))?.state === 'queued', 'R-2 queued');
+
+    const mine = await answerTo(h, 'status');
+    expect(mine).toContain('*R-1* · copying · 0/3 copied · 2 queued (#1 in us-west-2, #2 in us-west-2)');
+    expect(mine).toContain('*R-2* · queued · 0/1 copied · 1 queued (#3 in us-west-2)');
   });
 });
