@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { webApi } from '@slack/bolt';
 import { type AwsAccess, createAwsAccess } from './aws/access.js';
 import type { CredentialProvider } from './aws/credentials.js';
-import type { Env } from './config/env.js';
+import { type Env, envSummary } from './config/env.js';
 import type { BotConfig } from './config/schema.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import { Engine } from './engine/engine.js';
@@ -248,12 +248,17 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     runPolicy: (policy, slot) => reports.runPolicy(policy, slot),
     log: log.child({ component: 'schedules' }),
   });
+  // What was started where; envSummary masks the database password and leaves every secret out.
+  const { database, configPath, logLevel } = envSummary(env);
   log.info(
     {
       port,
       mode: slack.mode,
       store: store.capabilities.kind,
       aws: o.awsEndpoint ? 'endpoint override' : 'sdk default',
+      database,
+      configPath,
+      logLevel,
     },
     'snapshot-copy-bot started',
   );
