@@ -92,7 +92,9 @@ export function createSlackApp(conn: SlackConnection, routes: CustomRoute[], log
       appToken: conn.appToken,
       logger,
       customRoutes: routes,
-      installerOptions: { port: conn.port },
+      // Bolt hands these client options to the Socket Mode client too: with SLACK_API_URL set, the
+      // WebSocket URL is asked of that API (apps.connections.open) as every other call is.
+      installerOptions: { port: conn.port, clientOptions },
     });
     const app = new App({
       receiver,

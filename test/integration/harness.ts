@@ -42,6 +42,10 @@ export interface HarnessOptions {
   databaseUrl?: string;
   /** The bot's clock (the simulator keeps real time): tests of expiry and schedules move it. */
   now?: () => Date;
+  /** More environment for the bot (SLACK_APP_TOKEN: Socket Mode). */
+  env?: Record<string, string>;
+  /** Runs once the Slack stand-in is up and before the bot starts (Socket Mode connects at start). */
+  beforeBot?: (slack: SlackApiStandIn) => Promise<void>;
 }
 
 export interface Harness {
@@ -84,9 +88,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     DATABASE_URL: o.databaseUrl ?? `sqlite:${join(dir, 'bot.db')}`,
     SNAPSHOT_COPY_CONFIG: join(dir, 'unused.yml'),
     LOG_LEVEL: 'silent',
+    ...o.env,
   });
   const config = parseConfigText(o.configYaml ?? testConfigYaml(), 'test config');
   slack.userGroups.set('S0DRTEAM', ['U0GROUPMEMBER']);
+  await o.beforeBot?.(slack);
   const bot = await startBot({
     env,
     config,

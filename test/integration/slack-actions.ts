@@ -18,15 +18,14 @@ export async function approvalCard(
   }, `approval card of R-${n}`);
 }
 
-/** Clicks a button on the approval card, as Slack posts a block_actions payload. */
-export function click(
-  send: SlackSender,
+/** The block_actions payload Slack sends when `userId` clicks a button on the approval card. */
+export function clickPayload(
   card: { channel: string; ts: string },
   userId: string,
   actionId: 'approve_copy' | 'reject_copy',
   value: string,
-) {
-  return send.interaction({
+): Record<string, unknown> {
+  return {
     type: 'block_actions',
     team: { id: 'T0TEST', domain: 'test' },
     user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEST' },
@@ -45,7 +44,18 @@ export function click(
         action_ts: `${Date.now() / 1000}`,
       },
     ],
-  });
+  };
+}
+
+/** Clicks a button on the approval card, as Slack posts a block_actions payload. */
+export function click(
+  send: SlackSender,
+  card: { channel: string; ts: string },
+  userId: string,
+  actionId: 'approve_copy' | 'reject_copy',
+  value: string,
+) {
+  return send.interaction(clickPayload(card, userId, actionId, value));
 }
 
 /** Ephemeral answers the bot sent through response_url, newest last. */
