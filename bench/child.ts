@@ -66,10 +66,6 @@ async function startBotChild(s: Extract<ChildSpec, { role: 'bot' }>): Promise<Re
     ready: async () => ({ port: bot.port }),
     memory: async () => settledMemory(),
     cpu: async () => process.cpuUsage(),
-    fileHistory: async (args) => {
-      await fleet.fileHistory(bot.store, (args as { count: number }).count, new Date());
-      return memory();
-    },
     fileFleet: async (args) => {
       const a = args as { snapshotsPerAccount: number; perRequest: number };
       const filed = await fleet.fileFleet(bot.store, { ...a, at: new Date() });

@@ -1,15 +1,17 @@
 /**
  * 5. Footprint: the bot's resident memory in a process of its own (the simulator and the Slack
- * stand-in stay in the bench process), after start and with 10,000 requests in the store and
- * 1,000 copies in flight being polled; beside the minimal Bolt app in the same kind of process.
- * Both children run under the tsx loader, so both figures include its overhead.
+ * stand-in stay in the bench process), after start on an empty database, and started on a database
+ * holding 10,000 requests with 1,000 copies in flight being polled; beside the minimal Bolt app in
+ * the same kind of process. Children run the production bundle with the production node settings.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SANDBOX_IDENTITY, startSimulator } from '../src/simulator/index.js';
+import { openStore } from '../src/store/open.js';
 import { SIGNING_SECRET } from '../test/integration/harness.js';
 import { SlackApiStandIn } from '../test/support/slack-api.js';
+import { fileHistory } from './fleet.js';
 import { spawnChild } from './processes.js';
 import {
   FLEET_ACCOUNTS,
@@ -47,26 +49,45 @@ export async function measureFootprint(o: {
     const floorMemory = await floor.call<Memory>('memory');
     await floor.stop();
 
-    const bot = await spawnChild({
-      role: 'bot',
-      simUrl: sim.url,
-      slackUrl: slack.url,
-      signingSecret: SIGNING_SECRET,
-      credentials: {
-        accessKeyId: SANDBOX_IDENTITY.accessKeyId,
-        secretAccessKey: SANDBOX_IDENTITY.secretAccessKey,
-      },
-      configYaml: fleetConfigYaml(o.snapshotsPerAccount),
-      dbPath: join(dir, 'bot.db'),
-      pollIntervalMs: NEVER_MS,
-    });
+    const botSpec = (dbPath: string) =>
+      spawnChild({
+        role: 'bot',
+        simUrl: sim.url,
+        slackUrl: slack.url,
+        signingSecret: SIGNING_SECRET,
+        credentials: {
+          accessKeyId: SANDBOX_IDENTITY.accessKeyId,
+          secretAccessKey: SANDBOX_IDENTITY.secretAccessKey,
+        },
+        configYaml: fleetConfigYaml(o.snapshotsPerAccount),
+        dbPath,
+        pollIntervalMs: NEVER_MS,
+      });
+
+    // After start: a new bot on an empty database.
+    const fresh = await botSpec(join(dir, 'fresh.db'));
+    await sleep(1_000);
+    const atStart = await fresh.call<Memory>('memory');
+    const mapAtStart = await fresh.call('memoryMap');
+    await fresh.stop();
+
+    // Loaded: the history is in the database before the bot starts, as months of use leave it
+    // (filed by this process: the filing itself is not the bot's memory), then the bot starts
+    // 1,000 copies and polls them.
+    const fleetRequests = (FLEET_ACCOUNTS * o.snapshotsPerAccount) / PER_REQUEST;
+    const history = Math.max(0, o.requests - fleetRequests);
+    const loadedDb = join(dir, 'loaded.db');
+    const store = await openStore(`sqlite:${loadedDb}`);
+    try {
+      await store.migrate();
+      await fileHistory(store, history, new Date());
+    } finally {
+      await store.close();
+    }
+    const bot = await botSpec(loadedDb);
     try {
       await sleep(1_000);
-      const atStart = await bot.call<Memory>('memory');
-      const mapAtStart = await bot.call('memoryMap');
-      const fleetRequests = (FLEET_ACCOUNTS * o.snapshotsPerAccount) / PER_REQUEST;
-      const history = Math.max(0, o.requests - fleetRequests);
-      const afterHistory = await bot.call<Memory>('fileHistory', { count: history });
+      const startedWithHistory = await bot.call<Memory>('memory');
       const fleet = await bot.call<Memory & { requests: number; copies: number; inFlight: number }>(
         'fileFleet',
         {
@@ -77,7 +98,7 @@ export async function measureFootprint(o: {
       const ticks = await bot.call<Memory & { peakRss: number }>('ticks', { n: 5 });
       const loaded = await bot.call<Memory>('memory');
       const mapLoaded = await bot.call('memoryMap');
-      const peak = Math.max(afterHistory.rss, fleet.rss, ticks.peakRss, loaded.rss);
+      const peak = Math.max(startedWithHistory.rss, fleet.rss, ticks.peakRss, loaded.rss);
       return {
         name: 'footprint',
         rows: [
@@ -101,7 +122,7 @@ export async function measureFootprint(o: {
         details: {
           floor: floorMemory,
           atStart,
-          afterHistory,
+          startedWithHistory,
           afterFleet: fleet,
           duringTicks: ticks,
           loaded,
