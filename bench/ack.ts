@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DEMO_SNAPSHOTS, demoWorld, SANDBOX_IDENTITY, startSimulator } from '../src/simulator/index.js';
+import { DEMO_SNAPSHOTS, demoWorld, startSimulator } from '../src/simulator/index.js';
 import { OPS_CHANNEL, REQUESTER, SIGNING_SECRET, testConfigYaml } from '../test/integration/harness.js';
 import { SlackApiStandIn } from '../test/support/slack-api.js';
 import { SlackSender } from '../test/support/slack-signed.js';
-import { type ChildHandle, spawnChild } from './processes.js';
+import { type ChildHandle, spawnBot, spawnChild } from './processes.js';
 import { type Measurement, ms, pool, type Row, summary } from './support.js';
 
 export interface AckOptions {
@@ -131,15 +131,10 @@ export async function measureAck(o: AckOptions): Promise<Measurement> {
   let bot: ChildHandle | undefined;
   let floor: ChildHandle | undefined;
   try {
-    bot = await spawnChild({
-      role: 'bot',
+    bot = await spawnBot({
       simUrl: sim.url,
       slackUrl: slack.url,
       signingSecret: SIGNING_SECRET,
-      credentials: {
-        accessKeyId: SANDBOX_IDENTITY.accessKeyId,
-        secretAccessKey: SANDBOX_IDENTITY.secretAccessKey,
-      },
       configYaml: testConfigYaml(),
       dbPath: join(dir, 'bot.db'),
     });

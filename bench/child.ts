@@ -76,8 +76,11 @@ async function startBotChild(s: Extract<ChildSpec, { role: 'bot' }>): Promise<Re
     },
     /** Engine ticks (poll + recover + sweep + dispatch); returns the largest RSS seen across them. */
     ticks: async (args) => {
+      const { n, settleFirst } = args as { n: number; settleFirst?: boolean };
+      // Settled first: the garbage of whatever came before is not this phase's memory.
+      if (settleFirst) await settledMemory();
       let peak = 0;
-      for (let i = 0; i < (args as { n: number }).n; i++) {
+      for (let i = 0; i < n; i++) {
         await bot.engine.tick();
         peak = Math.max(peak, process.memoryUsage().rss);
       }

@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../scripts/bundle.mjs';
+import { SANDBOX_IDENTITY } from '../src/simulator/demo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Inside node_modules, so the bundle's external dependencies resolve as they do from dist/. */
@@ -57,6 +58,25 @@ export type ChildSpec =
     }
   | { role: 'floor'; slackUrl: string; signingSecret: string }
   | { role: 'pacing'; requests: number; windowMs: number };
+
+/** A bot child that meets the simulator with the sandbox identity's credentials, and the Slack stand-in. */
+export function spawnBot(o: {
+  simUrl: string;
+  slackUrl: string;
+  signingSecret: string;
+  configYaml: string;
+  dbPath: string;
+  pollIntervalMs?: number;
+}): Promise<ChildHandle> {
+  return spawnChild({
+    role: 'bot',
+    ...o,
+    credentials: {
+      accessKeyId: SANDBOX_IDENTITY.accessKeyId,
+      secretAccessKey: SANDBOX_IDENTITY.secretAccessKey,
+    },
+  });
+}
 
 export interface ChildHandle {
   /** Set once the child said it is ready (the HTTP port of a server child). */

@@ -104,6 +104,8 @@ export class Poller {
         return false;
       }
       default:
+        // A copy of hours moves a percent every few ticks: an unchanged one needs no write at all.
+        if (copy.progress === status.progress) return false;
         return store.recordProgress(copy.id, { progress: status.progress, at });
     }
   }

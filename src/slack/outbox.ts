@@ -45,6 +45,13 @@ export class OutboxSender {
   private readonly lastSent = new Map<string, number>();
   private running = false;
   private loop: Promise<void> | undefined;
+  /**
+   * Left over when the database failed mid-send: messages Slack accepted whose sending could not be
+   * recorded (recorded at the next cycle, never sent again), and messages that failed and could not
+   * be put back (their leases given back at once rather than after 20 s, so their threads go on).
+   */
+  private readonly unrecorded = new Map<number, { message: OutboxMessage; at: Date; result: unknown }>();
+  private readonly stranded = new Set<number>();
   private wake: (() => void) | undefined;
   private kicked = false;
 
@@ -114,6 +121,7 @@ export class OutboxSender {
 
   /** One claim-and-send cycle; returns how many messages were handled. Public for tests and the bench. */
   async drainOnce(): Promise<number> {
+    await this.settleLeftovers();
     const claimed = await this.o.store.claimNextMessages({
       now: this.now(),
       owner: this.o.owner,
@@ -140,43 +148,73 @@ export class OutboxSender {
     }
   }
 
-  private async sendOne(m: OutboxMessage): Promise<void> {
-    try {
-      const result = await this.deliver(m.payload as OutboxPayload, m);
-      await this.o.store.markMessageSent(m.id, { at: this.now(), result });
-      this.o.onSent?.(m);
-    } catch (err) {
-      const failure =
-        err instanceof SlackCallError ? err.failure : { kind: 'transient' as const, error: String(err) };
-      const at = this.now();
-      if (failure.kind === 'rate-limited') {
-        // Hold the whole channel, not only this message: Slack's limit is per channel.
-        this.lastSent.set(m.channel, Date.now() + failure.retryAfterMs - this.channelIntervalMs);
-        await this.o.store.retryMessageLater(m.id, {
-          notBefore: new Date(at.getTime() + failure.retryAfterMs),
-          error: 'rate limited',
-        });
-        return;
-      }
-      const permanent = failure.kind !== 'transient';
-      if (permanent && m.attempts >= MAX_ATTEMPTS) {
-        this.o.log.error(
-          { messageId: m.id, kind: m.kind, channel: m.channel, error: failure.error },
-          'outbox: Slack refused a message for good',
-        );
-        await this.o.store.failMessage(m.id, { at, error: failure.error });
-        return;
-      }
-      const backoffMs = Math.min(60_000, 1_000 * 2 ** Math.min(m.attempts, 6));
-      this.o.log.warn(
-        { messageId: m.id, kind: m.kind, error: failure.error, backoffMs },
-        'outbox: send failed; will retry',
-      );
-      await this.o.store.retryMessageLater(m.id, {
-        notBefore: new Date(at.getTime() + backoffMs),
-        error: failure.error,
-      });
+  private async settleLeftovers(): Promise<void> {
+    const { store, owner } = this.o;
+    for (const [id, { message, at, result }] of this.unrecorded) {
+      await store.markMessageSent(id, { at, result });
+      this.unrecorded.delete(id);
+      this.o.onSent?.(message);
     }
+    if (this.stranded.size > 0) {
+      await store.releaseMessageLeases({ owner, ids: [...this.stranded] });
+      this.stranded.clear();
+    }
+  }
+
+  private async sendOne(m: OutboxMessage): Promise<void> {
+    let result: unknown;
+    try {
+      result = await this.deliver(m.payload as OutboxPayload, m);
+    } catch (err) {
+      await this.failed(m, err).catch((storeError: unknown) => {
+        this.stranded.add(m.id);
+        throw storeError;
+      });
+      return;
+    }
+    // Slack has it: from here on it is only ever recorded, never sent again.
+    const at = this.now();
+    try {
+      await this.o.store.markMessageSent(m.id, { at, result });
+    } catch (storeError) {
+      this.unrecorded.set(m.id, { message: m, at, result });
+      throw storeError;
+    }
+    this.o.onSent?.(m);
+  }
+
+  /** Slack said no (or did not answer): retry later, or give up on a message refused for good. */
+  private async failed(m: OutboxMessage, err: unknown): Promise<void> {
+    const failure =
+      err instanceof SlackCallError ? err.failure : { kind: 'transient' as const, error: String(err) };
+    const at = this.now();
+    if (failure.kind === 'rate-limited') {
+      // Hold the whole channel, not only this message: Slack's limit is per channel.
+      this.lastSent.set(m.channel, Date.now() + failure.retryAfterMs - this.channelIntervalMs);
+      await this.o.store.retryMessageLater(m.id, {
+        notBefore: new Date(at.getTime() + failure.retryAfterMs),
+        error: 'rate limited',
+      });
+      return;
+    }
+    const permanent = failure.kind !== 'transient';
+    if (permanent && m.attempts >= MAX_ATTEMPTS) {
+      this.o.log.error(
+        { messageId: m.id, kind: m.kind, channel: m.channel, error: failure.error },
+        'outbox: Slack refused a message for good',
+      );
+      await this.o.store.failMessage(m.id, { at, error: failure.error });
+      return;
+    }
+    const backoffMs = Math.min(60_000, 1_000 * 2 ** Math.min(m.attempts, 6));
+    this.o.log.warn(
+      { messageId: m.id, kind: m.kind, error: failure.error, backoffMs },
+      'outbox: send failed; will retry',
+    );
+    await this.o.store.retryMessageLater(m.id, {
+      notBefore: new Date(at.getTime() + backoffMs),
+      error: failure.error,
+    });
   }
 
   private async deliver(p: OutboxPayload, m: OutboxMessage): Promise<unknown> {

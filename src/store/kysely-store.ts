@@ -107,7 +107,7 @@ export function createKyselyStore(db: Db, engine: EngineProfile, opts: KyselySto
     markMessageSent: (id, input) => markMessageSent(ctx, id, input),
     retryMessageLater: (id, input) => retryMessageLater(ctx, id, input),
     failMessage: (id, input) => failMessage(ctx, id, input),
-    releaseMessageLeases: () => releaseMessageLeases(ctx),
+    releaseMessageLeases: (only) => releaseMessageLeases(ctx, only),
     countUnsent: () => countUnsent(ctx),
 
     claimScheduleSlot: (input) => claimScheduleSlot(ctx, input),

@@ -182,13 +182,18 @@ function firstPerChannel<T extends { channel: string }>(rows: T[]): T[] {
   });
 }
 
-export async function releaseMessageLeases({ db }: Ctx): Promise<number> {
-  const result = await db
+export async function releaseMessageLeases(
+  { db }: Ctx,
+  only?: { owner: string; ids: number[] },
+): Promise<number> {
+  if (only && only.ids.length === 0) return 0;
+  let query = db
     .updateTable('outbox')
     .set({ lease_owner: null, lease_until: null })
     .where('sent_at', 'is', null)
     .where('failed_at', 'is', null)
-    .where('lease_until', 'is not', null)
-    .executeTakeFirst();
+    .where('lease_until', 'is not', null);
+  if (only) query = query.where('lease_owner', '=', only.owner).where('id', 'in', only.ids);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

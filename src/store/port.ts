@@ -350,9 +350,10 @@ export interface Store {
   /**
    * Frees every lease on unsent messages. Only for a store no other process uses (SQLite, whose
    * lock proves every other owner is dead): a killed sender's leases would otherwise hold its
-   * threads — and with channel pacing, their channels — until they expire.
+   * threads — and with channel pacing, their channels — until they expire. With `only`: just
+   * these messages of that owner (a sender giving back what it could not finish), on any store.
    */
-  releaseMessageLeases(): Promise<number>;
+  releaseMessageLeases(only?: { owner: string; ids: number[] }): Promise<number>;
   /** Gives up on a message Slack will never accept (e.g. channel_not_found) so its thread moves on. */
   failMessage(id: number, input: { at: Date; error: string }): Promise<void>;
   countUnsent(): Promise<number>;

@@ -260,4 +260,31 @@ describe('the Slack outbox', () => {
       'postMessage DU0REQUESTER Filed R-2',
     ]);
   });
+
+  it('records a message Slack accepted while the database was away, without sending it again or holding its thread', async () => {
+    const { request } = await store.fileRequest(filing({ originChannel: 'C0OPS' }));
+    await notify.requestPosted(request.n, 'C0OPS', new Date());
+    await notify.reply(request.n, 'C0OPS', 'first', new Date());
+    await notify.reply(request.n, 'C0OPS', 'second', new Date());
+    // The database goes away just as Slack accepts "first": its sending cannot be recorded.
+    const markSent = store.markMessageSent.bind(store);
+    let away = false;
+    store.markMessageSent = async (id, input) => {
+      if (input.result && away) throw new Error('Connection terminated unexpectedly');
+      return markSent(id, input);
+    };
+    const original = web.postMessage.bind(web);
+    web.postMessage = async (args) => {
+      const answer = await original(args);
+      away = args.text === 'first';
+      return answer;
+    };
+    start(0);
+    await until(() => web.delivered().some((c) => c.text === 'first'), '"first" delivered');
+    away = false; // the database is back
+
+    // Within a few cycles, far sooner than the 20 s lease: recorded, and the thread goes on.
+    await until(async () => (await store.countUnsent()) === 0, 'everything recorded', 3_000);
+    expect(web.delivered().map((c) => c.text)).toEqual(['R-1: request', 'first', 'second']);
+  });
 });
