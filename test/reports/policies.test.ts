@@ -24,6 +24,7 @@ const VOL = {
   b: 'vol-0bbbbbbbbbbbbbbb1',
   c: 'vol-0ccccccccccccccc1',
   d: 'vol-0ddddddddddddddd1',
+  keyed: 'vol-0fffffffffffffff1',
 };
 const SNAP = {
   aOld: 'snap-0aaaaaaaaaaaa0001',
@@ -33,6 +34,7 @@ const SNAP = {
   bCopy: 'snap-0bbbbbbbbbbbbc001',
   c: 'snap-0cccccccccccc0001',
   d: 'snap-0dddddddddddd0001',
+  keyed: 'snap-0ffffffffffff0001',
 };
 const daily = { Backup: 'daily' };
 
@@ -110,6 +112,23 @@ function world() {
         sizeGiB: 4,
         startTime: hoursAgo(5),
         tags: { Backup: 'weekly' },
+      })
+      // Volume keyed: encrypted with a prod customer key that audit may use, selected by ID only.
+      .key({
+        accountId: PROD_ID,
+        region: 'us-east-1',
+        aliases: ['alias/prod-dr'],
+        allowedAccounts: [AUDIT_ID],
+      })
+      .snapshot({
+        id: SNAP.keyed,
+        ownerId: PROD_ID,
+        region: 'us-east-1',
+        volumeId: VOL.keyed,
+        sizeGiB: 8,
+        encrypted: true,
+        kmsKeyId: 'alias/prod-dr',
+        startTime: hoursAgo(3),
       })
       .build()
   );
@@ -287,5 +306,24 @@ describe('runDrPolicy against the AWS simulator', () => {
       skipped: [{ snapshotId: SNAP.b, volumeId: VOL.b, foundIn: 'destination', existing: SNAP.bCopy }],
       noSnapshot: [missing],
     });
+  });
+
+  it("tells the pre-flight warnings in the request's thread, escaped", async () => {
+    const replies: string[] = [];
+    const notify = new Notifier(store, config.slack.approvalsChannel);
+    const reply = notify.reply.bind(notify);
+    notify.reply = (n, channel, text, at, dedupeKey) => {
+      replies.push(text);
+      return reply(n, channel, text, at, dedupeKey);
+    };
+    const result = await runDrPolicy(
+      { ...deps(), notify },
+      policy({ name: 'keyed', source: { account: 'prod', region: 'us-east-1', volumeIds: [VOL.keyed] } }),
+    );
+    expect(result).toMatchObject({ outcome: 'filed', snapshotIds: [SNAP.keyed] });
+    // The warning names the `kms <key>` option: the angle brackets reach Slack escaped.
+    const warning = replies.find((t) => t.includes('is an encrypted snapshot shared with audit'));
+    expect(warning).toContain('`kms &lt;key&gt;`');
+    expect(warning).not.toContain('<key>');
   });
 });
