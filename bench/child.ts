@@ -74,15 +74,25 @@ async function startBotChild(s: Extract<ChildSpec, { role: 'bot' }>): Promise<Re
       const inFlight = (await bot.store.listInFlightCopies()).reduce((n, g) => n + g.copies.length, 0);
       return { ...filed, inFlight, ...memory() };
     },
-    /** Engine ticks (poll + recover + sweep + dispatch); returns the largest RSS seen across them. */
+    /**
+     * Engine ticks (poll + recover + sweep + dispatch), `everyMs` apart as the bot's own timer would
+     * run them, with no forced collection: the largest RSS seen, sampled every 100 ms throughout.
+     */
     ticks: async (args) => {
-      const { n, settleFirst } = args as { n: number; settleFirst?: boolean };
-      // Settled first: the garbage of whatever came before is not this phase's memory.
-      if (settleFirst) await settledMemory();
-      let peak = 0;
-      for (let i = 0; i < n; i++) {
-        await bot.engine.tick();
+      const { n, everyMs } = args as { n: number; everyMs: number };
+      let peak = process.memoryUsage().rss;
+      const sample = () => {
         peak = Math.max(peak, process.memoryUsage().rss);
+      };
+      const sampler = setInterval(sample, 100);
+      try {
+        for (let i = 0; i < n; i++) {
+          await bot.engine.tick();
+          sample();
+          await new Promise((r) => setTimeout(r, everyMs));
+        }
+      } finally {
+        clearInterval(sampler);
       }
       return { peakRss: peak, ...memory() };
     },
@@ -170,7 +180,23 @@ const common: Record<string, Handler> = {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5),
     );
-    return { mappings, spaces };
+    // V8's own malloc (parser and compiler zones) beside its heap: what is neither is the addons' and libc's.
+    const h = v8.getHeapStatistics();
+    const heap = {
+      physicalKb: Math.round(h.total_physical_size / 1024),
+      mallocedKb: Math.round(h.malloced_memory / 1024),
+      peakMallocedKb: Math.round(h.peak_malloced_memory / 1024),
+    };
+    return { mappings, spaces, heap };
+  },
+  /** BENCH_HEAP_SNAPSHOT=<dir>: writes a V8 heap snapshot there after a full collection (open it in Chrome DevTools). */
+  heapSnapshot: async (args) => {
+    const dir = process.env.BENCH_HEAP_SNAPSHOT;
+    if (!dir) return { file: null };
+    const { label } = args as { label: string };
+    const v8 = await import('node:v8');
+    globalThis.gc?.();
+    return { file: v8.writeHeapSnapshot(`${dir}/${spec.role}-${label}-${process.pid}.heapsnapshot`) };
   },
   serverTimes: async () => {
     const times = served;
