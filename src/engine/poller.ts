@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { asAwsError } from '../aws/errors.js';
 import type { AwsGateway, SnapshotStatus } from '../aws/gateway.js';
 import { findAccount } from '../domain/resolve.js';
@@ -26,16 +27,25 @@ export interface PollerDeps {
 export const POLLER_SESSION = roleSessionName({ purpose: 'poller' });
 
 /**
+ * (account, Region) pairs polled at once. A fleet of 40 accounts in 6 Regions would otherwise send
+ * 240 DescribeSnapshots (and, once an hour, 40 AssumeRoles) in the same instant and hold all their
+ * answers in memory together; 8 at a time still polls hundreds of pairs well inside a 30 s tick.
+ */
+export const POLL_CONCURRENCY = 8;
+
+/**
  * Carries copies in flight forward (SPEC §8): one DescribeSnapshots per destination account and
  * Region per tick, covering every copy in flight there (filtered by snapshot ID, paginated by the
  * gateway), never one call per copy.
  */
 export class Poller {
+  private readonly limit = pLimit(POLL_CONCURRENCY);
+
   constructor(private readonly d: PollerDeps) {}
 
   async tick(): Promise<{ groups: number; copies: number }> {
     const groups = await this.d.store.listInFlightCopies();
-    await Promise.all(groups.map((g) => this.pollGroup(g)));
+    await Promise.all(groups.map((g) => this.limit(() => this.pollGroup(g))));
     return { groups: groups.length, copies: groups.reduce((n, g) => n + g.copies.length, 0) };
   }
 
