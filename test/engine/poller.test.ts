@@ -75,6 +75,7 @@ describe('Poller across many (account, Region) pairs', () => {
   let dir: string;
   let store: Store;
   let aws: ReturnType<typeof fakeAws>;
+  let poller: Poller;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'poller-'));
@@ -102,6 +103,7 @@ describe('Poller across many (account, Region) pairs', () => {
       owner: 'test',
       holdExpiryMs: 60_000,
     }).kick();
+    poller = new Poller(deps);
   });
 
   afterEach(async () => {
@@ -110,15 +112,6 @@ describe('Poller across many (account, Region) pairs', () => {
   });
 
   it(`polls every pair once per tick, at most ${POLL_CONCURRENCY} at a time, and records their progress`, async () => {
-    const poller = new Poller({
-      store,
-      aws: aws.gateway,
-      accounts: [prod],
-      events: silentEvents,
-      log: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
-      now: () => T0,
-    });
     expect(await poller.tick()).toEqual({ groups: REGIONS.length, copies: REGIONS.length });
     expect([...aws.state.regionsPolled].sort()).toEqual([...REGIONS].sort());
     expect(aws.state.mostAtOnce).toBe(POLL_CONCURRENCY);
