@@ -39,9 +39,10 @@ export function removeBuild(): void {
  * sets the environment; test/deploy/runtime.test.ts keeps the three places in step.
  * - A young generation of 4 MB instead of V8's 16 MB per semi-space, and two malloc arenas instead
  *   of one per thread: ~30 MB of a mostly idle bot's RSS that it never needs.
- * - The old generation grows by half before a full collection instead of up to 4x: starting 1,000
- *   copies at once otherwise leaves RSS 15-30 MB higher until V8's memory reducer runs, for two
- *   more full collections (~20 ms) per 1,000 starts (`npm run bench`, footprint).
+ * - The old generation grows by half before a full collection instead of up to 4x: polling right
+ *   after starting 1,000 copies at once otherwise peaks at ~183 MB of RSS instead of ~131 MB (the
+ *   garbage of the burst waits for V8's memory reducer), for two more full collections (~20 ms)
+ *   per 1,000 starts (`npm run bench`, footprint).
  */
 export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
