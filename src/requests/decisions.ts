@@ -31,13 +31,30 @@ export type DecisionResult =
   | { outcome: 'recorded' | 'approved' | 'rejected'; message: string };
 
 /**
+ * How long a click waits for the bot to record where its card landed. The outbox records a card's
+ * ts when Slack answers chat.postMessage, and the approver may see the card (and click) first.
+ */
+const CARD_RECORD_WAIT_MS = 5_000;
+const CARD_RECORD_POLL_MS = 100;
+
+async function getRequestOnceCardRecorded(store: Store, n: number, via: SlackRef | undefined) {
+  const deadline = Date.now() + CARD_RECORD_WAIT_MS;
+  let request = await store.getRequest(n);
+  while (via && request && request.approvalCard === null && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, CARD_RECORD_POLL_MS));
+    request = await store.getRequest(n);
+  }
+  return request;
+}
+
+/**
  * An approver's click (SPEC §5.3). The bot decides on its own data: the button only names the
  * request, and the database makes a double click or a Slack retry count once.
  */
 export async function decide(deps: DecisionDeps, input: DecisionInput): Promise<DecisionResult> {
   const { store, notify } = deps;
   const label = requestLabel(input.n);
-  const request = await store.getRequest(input.n);
+  const request = await getRequestOnceCardRecorded(store, input.n, input.via);
   if (!request) return { outcome: 'refused', message: `${label} does not exist.` };
   if (
     input.via &&

@@ -76,6 +76,22 @@ describe('deciding on a request from its approval card', () => {
     await eventually(() => h.sim.calls.find((c) => c.action === 'CopySnapshot'), 'the copy starts');
   });
 
+  it('approves a click that beats the bot to recording where its card landed', async () => {
+    h = await startRequestsHarness();
+    // Slack shows the card (the clicker sees it) a second before the bot hears where it landed.
+    h.slack.answerDelay = (c) =>
+      c.method === 'chat.postMessage' && c.args.channel === APPROVALS_CHANNEL ? 1_000 : 0;
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    expect((await h.bot.store.getRequest(n))?.approvalCard).toBeNull();
+
+    expect(await clickAndAnswer(card, APPROVER, 'approve_copy', `R-${n}`)).not.toContain('does not belong');
+    await eventually(async () => (await h.bot.store.getRequest(n))?.state !== 'pending_approval', 'approved');
+    expect((await h.bot.store.listDecisions(n)).map((d) => [d.userId, d.decision])).toEqual([
+      [APPROVER, 'approve'],
+    ]);
+  });
+
   it('refuses a click from someone who is not an approver, changing nothing', async () => {
     h = await startRequestsHarness();
     const n = await fileRequest(h, `${SNAP} to us-west-2`);

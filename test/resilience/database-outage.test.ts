@@ -140,11 +140,19 @@ describe.skipIf(pgUrl === undefined)(
 
     const told = (text: string) => () =>
       slack.callsTo('chat.postMessage').some((c) => String(c.args.text).includes(text));
+    /** What a timed-out wait prints: the messages Slack got, then the end of the bot's log. */
+    const story = () =>
+      [
+        ...slack
+          .callsTo('chat.postMessage')
+          .map((c) => `${c.args.channel}: ${String(c.args.text).slice(0, 160)}`),
+        bot.output().slice(-4000),
+      ].join('\n');
 
     it('keeps running, answers /healthz 503 then 200, and finishes the copy in flight', async () => {
       expect(await health()).toBe(200);
       await fileAndApproveVia(1, `${DEMO_SNAPSHOTS.unencrypted} from us-east-1 to us-west-2`);
-      await eventually(told('copy started as'), 'copy started', 15_000);
+      await eventually(told('copy started as'), 'copy started', 15_000, story);
 
       gate.cut();
       await eventually(
@@ -172,7 +180,7 @@ describe.skipIf(pgUrl === undefined)(
       expect(worldCopies(sim).size).toBe(1);
       // And new work is taken: a second request goes through.
       await fileAndApproveVia(2, `${DEMO_SNAPSHOTS.prodWest} from us-west-2 to us-east-1`);
-      await eventually(told('R-2 completed'), 'R-2 completed', 20_000);
+      await eventually(told('R-2 completed'), 'R-2 completed', 20_000, story);
       expect(alive()).toBe(true);
     }, 60_000);
 
@@ -186,7 +194,7 @@ describe.skipIf(pgUrl === undefined)(
         return n;
       };
       await fileAndApproveVia(1, `${DEMO_SNAPSHOTS.unencrypted} from us-east-1 to us-west-2`);
-      await eventually(() => copySnapshotCalls(sim).size === 1, 'CopySnapshot made', 15_000);
+      await eventually(() => copySnapshotCalls(sim).size === 1, 'CopySnapshot made', 15_000, story);
       await sleep(1_500);
       expect(alive(), `the bot process died while the database was away:\n${bot.output().slice(-1500)}`).toBe(
         true,

@@ -27,6 +27,8 @@ export class SlackApiStandIn {
   memberOf = new Set<string>();
   /** User-group ID → member user IDs, for usergroups.users.list. */
   userGroups = new Map<string, string[]>();
+  /** How long Slack takes to answer a call (ms; default none): the call is recorded, and its ts known, at once. */
+  answerDelay: (call: SlackCall) => number = () => 0;
 
   get url(): string {
     return `${this.base}/api/`;
@@ -63,8 +65,10 @@ export class SlackApiStandIn {
         }
         const answer = this.defaultAnswer(call);
         this.postedTs[this.calls.length - 1] = typeof answer.ts === 'string' ? answer.ts : undefined;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(answer));
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(answer));
+        }, this.answerDelay(call));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
