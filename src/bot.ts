@@ -8,6 +8,7 @@ import type { BotConfig } from './config/schema.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import { Engine } from './engine/engine.js';
 import { Poller } from './engine/poller.js';
+import { Inbox } from './inbox/inbox.js';
 import type { Logger } from './observability/log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startSchedules } from './reports/scheduler.js';
@@ -16,6 +17,7 @@ import { ApproverDirectory } from './requests/approvers.js';
 import { filingAws } from './requests/aws-reads.js';
 import { CopyEventHandler } from './requests/copy-events.js';
 import { expire } from './requests/decisions.js';
+import { handleIntent } from './requests/intents.js';
 import { Presenter } from './requests/present.js';
 import { queueNotice } from './requests/queue-notice.js';
 import { RequestService } from './requests/service.js';
@@ -28,6 +30,8 @@ import { OutboxSender } from './slack/outbox.js';
 import { Notifier } from './slack/outbox-messages.js';
 import { healthRoutes } from './slack/routes.js';
 import { webClientPort } from './slack/web.js';
+import { StepRunner } from './steps/runner.js';
+import { UNSHARE_STEP, unshareHandler } from './steps/unshare.js';
 import { openStore } from './store/open.js';
 import type { SlotLimits, Store } from './store/port.js';
 
@@ -54,6 +58,8 @@ export interface RunningBot {
   dispatcher: Dispatcher;
   outbox: OutboxSender;
   reports: ReportService;
+  inbox: Inbox;
+  steps: StepRunner;
   slack: SlackApp;
   aws: AwsAccess;
   stop(): Promise<void>;
@@ -139,16 +145,25 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
 
   const pollIntervalMs = o.pollIntervalMs ?? config.polling.intervalSeconds * 1000;
   let dispatcher: Dispatcher | undefined;
+  // Dispatcher and step passes never reject (they log and retry next tick): nothing is discarded.
   const kick = () => void dispatcher?.kick();
+  const steps = new StepRunner({
+    store,
+    owner,
+    now,
+    log: log.child({ component: 'steps' }),
+    handlers: { [UNSHARE_STEP]: unshareHandler({ store, aws: aws.gateway, accounts, notify, now }) },
+  });
+  const stepsAdded = () => void steps.kick();
   const events = new CopyEventHandler({
     store,
-    aws: aws.gateway,
     accounts,
     notify,
     log,
     metrics,
     now,
     slotFreed: kick,
+    stepsAdded,
   });
   dispatcher = new Dispatcher({
     store,
@@ -181,6 +196,8 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     now,
     pollIntervalMs,
     sweep: () => expire({ store, notify, now }),
+    steps,
+    inbox: { resume: (atStart) => inbox.resume(atStart) },
     owner,
     // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
     replicaStaleMs: Math.max(30_000, 3 * pollIntervalMs),
@@ -197,6 +214,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
       .catch((err: unknown) => log.error({ err, request: n }, 'filling slots after an approval failed'));
   };
   const ackFirst = new AckFirst();
+  let reports: ReportService | undefined;
   const service = new RequestService({
     store,
     aws: filingAws(aws.gateway),
@@ -209,8 +227,18 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     now,
     kickDispatcher,
     acksFirst: () => ackFirst.quiet(),
+    report: () =>
+      reports ? reports.reportNow() : Promise.resolve({ text: 'The DR report is starting up.' }),
+    stepsAdded,
   });
-  const reports = new ReportService({
+  const inbox = new Inbox({
+    store,
+    owner,
+    now,
+    log: log.child({ component: 'inbox' }),
+    handle: (intent) => handleIntent(service, intent),
+  });
+  reports = new ReportService({
     config,
     store,
     gateway: aws.gateway,
@@ -221,14 +249,9 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     log: log.child({ component: 'reports' }),
   });
 
-  registerCommands(slack.app, {
-    service,
-    report: () => reports.reportNow(),
-    log,
-    metrics,
-  });
-  registerActions(slack.app, { service, log, metrics });
-  registerViews(slack.app, { service, notify, log, metrics, now });
+  registerCommands(slack.app, { service, inbox, log, metrics });
+  registerActions(slack.app, { inbox, log, metrics });
+  registerViews(slack.app, { service, inbox, log, metrics });
   registerEvents(slack.app, { notify, now });
   slack.app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
@@ -271,12 +294,16 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     dispatcher,
     outbox,
     reports,
+    inbox,
+    steps,
     slack,
     aws,
     async stop() {
       await schedules.stop();
       await slack.stop();
+      await inbox.idle();
       await engine.stop();
+      await steps.idle();
       await outbox.stop();
       aws.destroy();
       await store.close();

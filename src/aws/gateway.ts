@@ -4,6 +4,7 @@
  */
 import {
   CopySnapshotCommand,
+  DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   type Filter,
   GetEbsDefaultKmsKeyIdCommand,
@@ -130,6 +131,13 @@ export interface AwsGateway {
     input: CopySnapshotInput,
     session: string,
   ): Promise<{ snapshotId: string }>;
+  /** Who may already create volumes from (and so copy) a snapshot: DescribeSnapshotAttribute createVolumePermission. */
+  snapshotSharedWith(
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    session: string,
+  ): Promise<{ userIds: string[]; public: boolean }>;
   /** Lets `withAccountId` create volumes from (and so copy) a snapshot of `account`. */
   shareSnapshot(
     account: AccountConfig,
@@ -295,6 +303,23 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
         throw new AwsError('unknown', `${context}: AWS accepted the copy but returned no SnapshotId`);
       }
       return { snapshotId: output.SnapshotId };
+    },
+
+    snapshotSharedWith: async (account, region, snapshotId, session) => {
+      const client = clients.ec2(account, region, session);
+      const out = await mapAwsErrors(where('DescribeSnapshotAttribute', account, region), () =>
+        client.send(
+          new DescribeSnapshotAttributeCommand({
+            SnapshotId: snapshotId,
+            Attribute: 'createVolumePermission',
+          }),
+        ),
+      );
+      const perms = out.CreateVolumePermissions ?? [];
+      return {
+        userIds: perms.map((p) => p.UserId).filter((id): id is string => !!id),
+        public: perms.some((p) => p.Group === 'all'),
+      };
     },
 
     shareSnapshot: (account, region, snapshotId, withAccountId, session) =>

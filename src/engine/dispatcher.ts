@@ -7,7 +7,7 @@ import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CopyRecord, RequestRecord, SlotLimits, Store } from '../store/port.js';
 import { copyDescription, copyTags } from './copy-tags.js';
-import type { CopyEvents } from './events.js';
+import { type CopyEvents, changeAndTell } from './events.js';
 
 export interface DispatcherDeps {
   store: Store;
@@ -41,11 +41,10 @@ export class Dispatcher {
   private again = false;
   /** Copies this process is starting right now (recovery must not touch them). */
   readonly inProgress = new Set<number>();
-  /** When this process last got no definite answer to a copy's CopySnapshot. */
-  private readonly unanswered = new Map<number, number>();
 
   constructor(private readonly d: DispatcherDeps) {}
 
+  /** Fills free slots now. Never rejects: a pass that fails (the database away) is logged and the next tick tries again. */
   kick(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -57,6 +56,8 @@ export class Dispatcher {
           this.again = false;
           await this.fill();
         } while (this.again);
+      } catch (err) {
+        this.d.log.error({ err }, 'filling copy slots failed; the next tick tries again');
       } finally {
         this.running = undefined;
       }
@@ -124,7 +125,8 @@ export class Dispatcher {
           );
           return await this.recordStarted(copy, existing);
         }
-        const lostAt = this.unanswered.get(copy.id);
+        // Stored with the copy, so whichever process or replica claims it honours the wait.
+        const lostAt = copy.unansweredAt?.getTime();
         if (lostAt !== undefined && this.d.now().getTime() - lostAt < (this.d.lookupSettleMs ?? 15_000)) {
           await store.requeueCopy(copy.id, {
             at: this.d.now(),
@@ -135,9 +137,7 @@ export class Dispatcher {
         }
       }
 
-      if (source.id !== destination.id) {
-        await aws.shareSnapshot(source, copy.source.region, copy.source.snapshotId, destination.id, session);
-      }
+      if (source.id !== destination.id) await this.ensureShared(source, destination, copy, session);
       const [sourceSnapshot] = await aws.describeSnapshots(
         source,
         copy.source.region,
@@ -198,10 +198,45 @@ export class Dispatcher {
   }
 
   private async started(copy: CopyRecord, snapshotId: string): Promise<void> {
-    this.unanswered.delete(copy.id);
-    const change = await this.d.store.markCopyStarted(copy.id, { snapshotId, at: this.d.now() });
+    const { store, events } = this.d;
+    await changeAndTell(
+      store,
+      (tx) => tx.markCopyStarted(copy.id, { snapshotId, at: this.d.now() }),
+      (c, tx) => events.started(c, tx),
+    );
     this.d.metrics.copiesStarted.inc();
-    if (change) await this.d.events.started(change);
+  }
+
+  /**
+   * Shares the source with the destination account unless it already is (SPEC §5.5), recording
+   * whether the bot added the share, so that only a share it added is ever removed. A share the
+   * bot recorded as its own is added again (idempotent in AWS): a crash may have come between
+   * removing it in AWS and recording that.
+   */
+  private async ensureShared(
+    source: AccountConfig,
+    destination: AccountConfig,
+    copy: CopyRecord,
+    session: string,
+  ): Promise<void> {
+    const { store, aws } = this.d;
+    const key = {
+      sourceRegion: copy.source.region,
+      snapshotId: copy.source.snapshotId,
+      destAccountId: destination.id,
+    };
+    const share = await store.getShare(key);
+    if (share && share.removedAt === null) {
+      if (share.owned)
+        await aws.shareSnapshot(source, key.sourceRegion, key.snapshotId, destination.id, session);
+      return;
+    }
+    const current = await aws.snapshotSharedWith(source, key.sourceRegion, key.snapshotId, session);
+    const already = current.public || current.userIds.includes(destination.id);
+    // Recorded before the share is made: a crash in between leaves a record of a share that may not
+    // exist, whose removal is harmless; the other order could leave a share nobody knows to remove.
+    await store.recordShare({ ...key, sourceAccountId: source.id, owned: !already, at: this.d.now() });
+    if (!already) await aws.shareSnapshot(source, key.sourceRegion, key.snapshotId, destination.id, session);
   }
 
   private async failedToStart(copy: CopyRecord, err: AwsError): Promise<StartOutcome> {
@@ -209,14 +244,20 @@ export class Dispatcher {
     const at = now();
     if (err.code === 'copy-limit') {
       // Another tool (AWS Backup, DLM) holds the destination's copy quota: wait, never fail.
-      const change = await store.requeueCopy(copy.id, { at, holdDestination: true, reason: err.message });
-      if (change) await events.requeued(change, 'copy-limit');
+      await changeAndTell(
+        store,
+        (tx) => tx.requeueCopy(copy.id, { at, holdDestination: true, reason: err.message }),
+        (c, tx) => events.requeued(c, 'copy-limit', tx),
+      );
       return 'requeued';
     }
     if (err.code === 'throttled') {
       // The SDK already retried with backoff; the copy keeps its place and goes again shortly.
-      const change = await store.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message });
-      if (change) await events.requeued(change, 'throttled');
+      await changeAndTell(
+        store,
+        (tx) => tx.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message }),
+        (c, tx) => events.requeued(c, 'throttled', tx),
+      );
       return 'requeued';
     }
     if (err.code === 'network' || (err.code === 'unknown' && err.retryable)) {
@@ -226,14 +267,19 @@ export class Dispatcher {
         { copy: copy.id, code: err.code, err: err.message },
         'no definite answer from AWS; the copy is requeued and looked up by its tags before any new CopySnapshot',
       );
-      this.unanswered.set(copy.id, at.getTime());
-      const change = await store.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message });
-      if (change) await events.requeued(change, 'recovered');
+      await changeAndTell(
+        store,
+        (tx) =>
+          tx.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message, unanswered: true }),
+        (c, tx) => events.requeued(c, 'recovered', tx),
+      );
       return 'requeued';
     }
-    this.unanswered.delete(copy.id);
-    const change = await store.failCopy(copy.id, { code: err.code, message: err.message, at });
-    if (change) await events.failed(change);
+    await changeAndTell(
+      store,
+      (tx) => tx.failCopy(copy.id, { code: err.code, message: err.message, at }),
+      (c, tx) => events.failed(c, tx),
+    );
     return 'failed';
   }
 }

@@ -14,6 +14,10 @@ export interface EngineDeps {
   pollIntervalMs: number;
   /** Periodic housekeeping besides polling: expiring unapproved requests. */
   sweep: () => Promise<unknown>;
+  /** Durable follow-up steps (unshares): run every tick, and at once when written. */
+  steps?: { kick(): Promise<void> };
+  /** Recorded Slack intents left unfinished (a dead process's, a failed try's). */
+  inbox?: { resume(atStart: boolean): Promise<number> };
   /** This process's identity in claims and heartbeats. */
   owner: string;
   /** A replica not heard from for this long is dead: its unconfirmed claims are taken over. */
@@ -36,6 +40,7 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = true;
+  private resuming: Promise<unknown> | undefined;
 
   constructor(private readonly d: EngineDeps) {}
 
@@ -43,7 +48,15 @@ export class Engine {
     this.stopped = false;
     await this.d.store.heartbeat({ owner: this.d.owner, at: this.d.now() });
     await this.recover(true);
+    // Neither rejects: a failure is logged and the next tick tries again.
     void this.d.dispatcher.kick();
+    void this.d.steps?.kick();
+    if (this.d.inbox) {
+      const inbox = this.d.inbox;
+      this.resuming = inbox.resume(true).catch((err: unknown) => {
+        this.d.log.error({ err }, 'carrying out recorded intents failed; the next tick tries again');
+      });
+    }
     this.schedule();
   }
 
@@ -51,6 +64,7 @@ export class Engine {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
+    await this.resuming;
     await this.d.dispatcher.idle();
   }
 
@@ -72,6 +86,8 @@ export class Engine {
       ['poll', () => this.d.poller.tick()],
       ['recover', () => this.recover(false)],
       ['sweep', () => this.d.sweep()],
+      ['intents', () => this.d.inbox?.resume(false)],
+      ['steps', () => this.d.steps?.kick()],
       ['dispatch', () => this.d.dispatcher.kick()],
       ['gauges', () => this.gauges()],
     ] as const) {

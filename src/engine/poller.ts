@@ -7,7 +7,7 @@ import type { AccountConfig } from '../domain/types.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CopyRecord, InFlightGroup, Store } from '../store/port.js';
-import type { CopyEvents } from './events.js';
+import { type CopyEvents, changeAndTell } from './events.js';
 
 export interface PollerDeps {
   store: Store;
@@ -90,27 +90,38 @@ export class Poller {
     if (!status) {
       const since = copy.startedAt?.getTime() ?? at.getTime();
       if (at.getTime() - since < (this.d.missingGraceMs ?? 120_000)) return false;
-      const change = await store.failCopy(copy.id, {
-        code: 'copy-missing',
-        message: `The copy ${copy.newSnapshotId} no longer exists in ${copy.destination.account} ${copy.destination.region}; it was deleted before it completed.`,
-        at,
-      });
-      if (change) await events.failed(change);
+      await changeAndTell(
+        store,
+        (tx) =>
+          tx.failCopy(copy.id, {
+            code: 'copy-missing',
+            message: `The copy ${copy.newSnapshotId} no longer exists in ${copy.destination.account} ${copy.destination.region}; it was deleted before it completed.`,
+            at,
+          }),
+        (c, tx) => events.failed(c, tx),
+      );
       return false;
     }
     switch (status.state) {
       case 'completed': {
-        const change = await store.completeCopy(copy.id, { at, ...status.result });
-        if (change) await events.completed(change);
+        await changeAndTell(
+          store,
+          (tx) => tx.completeCopy(copy.id, { at, ...status.result }),
+          (c, tx) => events.completed(c, tx),
+        );
         return false;
       }
       case 'error': {
-        const change = await store.failCopy(copy.id, {
-          code: status.failureCode === 'key-not-accessible' ? 'key-not-accessible' : 'copy-error',
-          message: status.stateMessage ?? 'AWS ended the copy in the error state without a message',
-          at,
-        });
-        if (change) await events.failed(change);
+        await changeAndTell(
+          store,
+          (tx) =>
+            tx.failCopy(copy.id, {
+              code: status.failureCode === 'key-not-accessible' ? 'key-not-accessible' : 'copy-error',
+              message: status.stateMessage ?? 'AWS ended the copy in the error state without a message',
+              at,
+            }),
+          (c, tx) => events.failed(c, tx),
+        );
         return false;
       }
       default:

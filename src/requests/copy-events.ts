@@ -1,7 +1,4 @@
-import { asAwsError } from '../aws/errors.js';
-import type { AwsGateway } from '../aws/gateway.js';
 import { findAccount } from '../domain/resolve.js';
-import { roleSessionName } from '../domain/session-name.js';
 import { type AccountConfig, requestLabel } from '../domain/types.js';
 import type { CopyEvents } from '../engine/events.js';
 import type { Logger } from '../observability/log.js';
@@ -9,13 +6,13 @@ import type { Metrics } from '../observability/metrics.js';
 import { escapeSlack, mention } from '../slack/blocks/format.js';
 import { completedReply, failedReply, keyFailureReply, startedReply } from '../slack/blocks/thread.js';
 import type { Notifier } from '../slack/outbox-messages.js';
-import type { CopyChange, CopyRecord, RequestRecord, Store } from '../store/port.js';
+import { scheduleUnshares } from '../steps/unshare.js';
+import type { CopyChange, Store } from '../store/port.js';
 import { copyKey, readDetails } from './details.js';
 import { toCopyView } from './views.js';
 
 export interface CopyEventDeps {
   store: Store;
-  aws: AwsGateway;
   accounts: AccountConfig[];
   notify: Notifier;
   log: Logger;
@@ -23,9 +20,9 @@ export interface CopyEventDeps {
   now: () => Date;
   /** A slot was freed: fill it at once (SPEC §6), not at the next tick. */
   slotFreed: () => void;
+  /** A durable step was written: run it once committed. */
+  stepsAdded: () => void;
 }
-
-const ACTIVE = ['queued', 'starting', 'copying'] as const;
 
 /** The account ID inside a key ARN (`arn:aws:kms:region:account:key/…`), if it is an ARN. */
 function keyAccount(keyId: string | undefined): string | undefined {
@@ -36,8 +33,9 @@ function keyAccount(keyId: string | undefined): string | undefined {
 export class CopyEventHandler implements CopyEvents {
   constructor(private readonly d: CopyEventDeps) {}
 
-  async started({ copy, request }: CopyChange): Promise<void> {
-    const { notify, now } = this.d;
+  async started({ copy, request }: CopyChange, tx: Store): Promise<void> {
+    const { now } = this.d;
+    const notify = this.d.notify.within(tx);
     const view = toCopyView(
       copy,
       readDetails(request.details).encryption[copyKey(copy.source.snapshotId, copy.destination.region)],
@@ -56,8 +54,10 @@ export class CopyEventHandler implements CopyEvents {
   async requeued(
     { copy, request }: CopyChange,
     why: 'copy-limit' | 'throttled' | 'recovered',
+    tx: Store,
   ): Promise<void> {
-    const { notify, now } = this.d;
+    const { now } = this.d;
+    const notify = this.d.notify.within(tx);
     const at = now();
     if (why === 'copy-limit') {
       // Told once per request and destination: a quota busy for hours would otherwise repeat it on every refusal.
@@ -78,9 +78,10 @@ export class CopyEventHandler implements CopyEvents {
     if (request) await this.d.notify.requestChanged(n, request.originChannel, this.d.now());
   }
 
-  async completed(change: CopyChange): Promise<void> {
+  async completed(change: CopyChange, tx: Store): Promise<void> {
     const { copy, request } = change;
-    const { notify, now, metrics } = this.d;
+    const { now, metrics } = this.d;
+    const notify = this.d.notify.within(tx);
     metrics.copiesFinished.inc({ state: 'completed', code: '' });
     const at = now();
     await notify.reply(
@@ -90,12 +91,13 @@ export class CopyEventHandler implements CopyEvents {
       at,
       `completed:${copy.id}`,
     );
-    await this.finish(change);
+    await this.finish(change, tx);
   }
 
-  async failed(change: CopyChange): Promise<void> {
+  async failed(change: CopyChange, tx: Store): Promise<void> {
     const { copy, request } = change;
-    const { notify, now, metrics, accounts } = this.d;
+    const { now, metrics, accounts } = this.d;
+    const notify = this.d.notify.within(tx);
     const code = copy.failure?.code ?? 'unknown';
     metrics.copiesFinished.inc({ state: 'failed', code });
     const at = now();
@@ -119,17 +121,22 @@ export class CopyEventHandler implements CopyEvents {
       text = failedReply(view, request.requesterId);
     }
     await notify.reply(request.n, request.originChannel, text, at, `failed:${copy.id}`);
-    await this.finish(change);
+    await this.finish(change, tx);
   }
 
-  /** After a copy ends: unshare the source if nothing else needs it, tell the request's end, refill the slot. */
-  private async finish({ copy, request, requestStateChanged }: CopyChange): Promise<void> {
-    const { notify, now } = this.d;
-    await this.unshareIfUnused(copy, request);
+  /** After a copy ends: remove the share it used once nothing needs it, tell the request's end, refill the slot. */
+  private async finish({ copy, request, requestStateChanged }: CopyChange, tx: Store): Promise<void> {
+    const { now } = this.d;
+    const notify = this.d.notify.within(tx);
     const at = now();
+    await scheduleUnshares(tx, [copy], {
+      at,
+      requester: request.requesterId,
+      afterCommit: this.d.stepsAdded,
+    });
     await notify.requestChanged(request.n, request.originChannel, at);
     if (requestStateChanged && (request.state === 'completed' || request.state === 'failed')) {
-      const copies = await this.d.store.getCopies(request.n);
+      const copies = await tx.getCopies(request.n);
       const done = copies.filter((c) => c.state === 'completed').length;
       const failed = copies.filter((c) => c.state === 'failed').length;
       const text =
@@ -139,47 +146,6 @@ export class CopyEventHandler implements CopyEvents {
       await notify.reply(request.n, request.originChannel, text, at, `finished:${request.n}`);
       await notify.homeChanged(request.requesterId, at);
     }
-    this.d.slotFreed();
-  }
-
-  /**
-   * The share exists only for the copy (SPEC §5.5): remove it once no copy of this source to that
-   * account is still waiting or running, in any request.
-   */
-  private async unshareIfUnused(copy: CopyRecord, request: RequestRecord): Promise<void> {
-    const source = findAccount(this.d.accounts, request.resolved.sourceAccount);
-    if (!source || source.id === copy.destination.accountId) return;
-    const active = await this.d.store.listCopies({
-      states: [...ACTIVE],
-      destAccountId: copy.destination.accountId,
-    });
-    if (
-      active.some(
-        (c) => c.source.snapshotId === copy.source.snapshotId && c.source.region === copy.source.region,
-      )
-    )
-      return;
-    try {
-      await this.d.aws.unshareSnapshot(
-        source,
-        copy.source.region,
-        copy.source.snapshotId,
-        copy.destination.accountId,
-        roleSessionName({ request: request.n, requester: request.requesterId, purpose: 'unshare' }),
-      );
-    } catch (err) {
-      const e = asAwsError(err, 'unsharing a source');
-      this.d.log.error(
-        { copy: copy.id, code: e.code, err: e.message },
-        'could not remove the share of a source snapshot',
-      );
-      await this.d.notify.reply(
-        request.n,
-        request.originChannel,
-        `:warning: Could not remove the temporary share of \`${copy.source.snapshotId}\` with account ${copy.destination.accountId} (${e.message}). Remove it by hand: \`aws ec2 modify-snapshot-attribute --snapshot-id ${copy.source.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${copy.destination.accountId} --region ${copy.source.region}\``,
-        this.d.now(),
-        `unshare-failed:${copy.source.snapshotId}:${copy.destination.accountId}`,
-      );
-    }
+    tx.afterCommit(this.d.slotFreed);
   }
 }

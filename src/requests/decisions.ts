@@ -2,7 +2,7 @@ import { checkApprover, tally } from '../domain/approval.js';
 import type { ApprovalsConfig, Decision } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
 import { mention } from '../slack/blocks/format.js';
-import type { Notifier } from '../slack/outbox-messages.js';
+import type { Notifier, ReplyTo } from '../slack/outbox-messages.js';
 import type { SlackRef, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
 
@@ -47,166 +47,201 @@ async function getRequestOnceCardRecorded(store: Store, n: number, via: SlackRef
   return request;
 }
 
+/** The intent a decision or cancel answers: its answer and its completion commit with its consequences. */
+export interface Asked {
+  id: number;
+  receivedAt: Date;
+  reply: ReplyTo;
+}
+
+/** Answers the intent and marks it done, inside the transaction of its consequences. */
+export async function finishIntent(
+  tx: Store,
+  notify: Notifier,
+  asked: Asked,
+  text: string,
+  at: Date,
+  blocks?: unknown[],
+): Promise<void> {
+  await notify.answer(asked.reply, text, {
+    at,
+    receivedAt: asked.receivedAt,
+    intentId: asked.id,
+    ...(blocks ? { blocks } : {}),
+  });
+  await tx.completeIntent(asked.id, at);
+}
+
 /**
  * An approver's click (SPEC §5.3). The bot decides on its own data: the button only names the
- * request, and the database makes a double click or a Slack retry count once.
+ * request, and the database makes a double click or a Slack retry count once. The decision, the
+ * state change it causes, their audit entries, the card and thread messages and the answer to the
+ * clicker are one transaction, under the request's row lock: two approvers clicking at once are
+ * counted one after the other, and a cancel racing them ends in exactly one of the two.
  */
-export async function decide(deps: DecisionDeps, input: DecisionInput): Promise<DecisionResult> {
-  const { store, notify } = deps;
+export async function decide(
+  deps: DecisionDeps,
+  asked: Asked,
+  input: DecisionInput,
+): Promise<DecisionResult> {
   const label = requestLabel(input.n);
-  const request = await getRequestOnceCardRecorded(store, input.n, input.via);
-  if (!request) return { outcome: 'refused', message: `${label} does not exist.` };
-  if (
-    input.via &&
-    (request.approvalCard?.channel !== input.via.channel || request.approvalCard?.ts !== input.via.ts)
-  ) {
-    return {
-      outcome: 'refused',
-      message: `That button does not belong to ${label}'s approval card; nothing was changed.`,
+  // Outside the transaction: waiting for the card's record, and the approver look-up (Slack), take time.
+  const seen = await getRequestOnceCardRecorded(deps.store, input.n, input.via);
+  const isApprover = seen ? await deps.directory.isApprover(input.userId) : false;
+  return deps.store.transaction(async (tx) => {
+    const notify = deps.notify.within(tx);
+    const at = deps.now();
+    const done = async (result: DecisionResult) => {
+      await finishIntent(tx, notify, asked, result.message, at);
+      return result;
     };
-  }
-  if (request.state !== 'pending_approval') {
-    return {
-      outcome: 'noop',
-      message: `${label} is already ${request.state.replace('_', ' ')}; nothing was changed.`,
-    };
-  }
+    const request = await tx.lockRequest(input.n);
+    if (!request) return done({ outcome: 'refused', message: `${label} does not exist.` });
+    if (
+      input.via &&
+      (request.approvalCard?.channel !== input.via.channel || request.approvalCard?.ts !== input.via.ts)
+    ) {
+      return done({
+        outcome: 'refused',
+        message: `That button does not belong to ${label}'s approval card; nothing was changed.`,
+      });
+    }
+    if (request.state !== 'pending_approval') {
+      return done({
+        outcome: 'noop',
+        message: `${label} is already ${request.state.replace('_', ' ')}; nothing was changed.`,
+      });
+    }
 
-  const verdict = checkApprover({
-    userId: input.userId,
-    requesterId: request.requesterId,
-    isApprover: await deps.directory.isApprover(input.userId),
-    allowSelfApproval: deps.approvals.allowSelfApproval,
-  });
-  if (!verdict.ok) {
-    await store.appendAudit({
-      at: deps.now(),
-      actor: input.userId,
-      action: 'approval.refused',
+    const verdict = checkApprover({
+      userId: input.userId,
+      requesterId: request.requesterId,
+      isApprover,
+      allowSelfApproval: deps.approvals.allowSelfApproval,
+    });
+    if (!verdict.ok) {
+      await tx.appendAudit({
+        at,
+        actor: input.userId,
+        action: 'approval.refused',
+        requestNumber: input.n,
+        detail: { decision: input.decision, reason: verdict.reason },
+      });
+      return done({ outcome: 'refused', message: verdict.reason });
+    }
+
+    if (request.expiresAt && request.expiresAt.getTime() <= at.getTime()) {
+      await expire({ ...deps, store: tx });
+      return done({ outcome: 'noop', message: `${label} expired without approval; nothing was changed.` });
+    }
+
+    const { recorded } = await tx.recordDecision({
       requestNumber: input.n,
-      detail: { decision: input.decision, reason: verdict.reason },
-    });
-    return { outcome: 'refused', message: verdict.reason };
-  }
-
-  const at = deps.now();
-  if (request.expiresAt && request.expiresAt.getTime() <= at.getTime()) {
-    await expire(deps);
-    return { outcome: 'noop', message: `${label} expired without approval; nothing was changed.` };
-  }
-
-  const { recorded } = await store.recordDecision({
-    requestNumber: input.n,
-    userId: input.userId,
-    decision: input.decision,
-    at,
-  });
-  if (!recorded) return { outcome: 'noop', message: `You already decided on ${label}; it counts once.` };
-  await store.appendAudit({
-    at,
-    actor: input.userId,
-    action: `request.${input.decision}`,
-    requestNumber: input.n,
-    detail: {},
-  });
-
-  const decisions = await store.listDecisions(input.n);
-  const state = tally(decisions, request.requiredApprovals);
-  const channel = request.originChannel;
-  if (state === 'rejected') {
-    const moved = await store.transitionRequest(input.n, {
-      from: ['pending_approval'],
-      to: 'rejected',
+      userId: input.userId,
+      decision: input.decision,
       at,
-      patch: { closedBy: input.userId },
     });
-    if (!moved) return { outcome: 'noop', message: `${label} was decided meanwhile; nothing was changed.` };
-    await store.appendAudit({
+    if (!recorded)
+      return done({ outcome: 'noop', message: `You already decided on ${label}; it counts once.` });
+    await tx.appendAudit({
       at,
       actor: input.userId,
-      action: 'request.rejected',
+      action: `request.${input.decision}`,
       requestNumber: input.n,
       detail: {},
     });
-    await Promise.all([
-      notify.cardChanged(input.n, at),
-      notify.requestChanged(input.n, channel, at),
-      notify.reply(
+
+    const decisions = await tx.listDecisions(input.n);
+    const state = tally(decisions, request.requiredApprovals);
+    const channel = request.originChannel;
+    if (state === 'rejected') {
+      const moved = await tx.transitionRequest(input.n, {
+        from: ['pending_approval'],
+        to: 'rejected',
+        at,
+        patch: { closedBy: input.userId },
+      });
+      if (!moved)
+        return done({ outcome: 'noop', message: `${label} was decided meanwhile; nothing was changed.` });
+      await tx.appendAudit({
+        at,
+        actor: input.userId,
+        action: 'request.rejected',
+        requestNumber: input.n,
+        detail: {},
+      });
+      await notify.cardChanged(input.n, at);
+      await notify.requestChanged(input.n, channel, at);
+      await notify.reply(
         input.n,
         channel,
         `:no_entry: ${mention(request.requesterId)} ${label} was rejected by ${mention(input.userId)}.`,
         at,
         `rejected:${input.n}`,
-      ),
-    ]);
-    return { outcome: 'rejected', message: `You rejected ${label}.` };
-  }
-  if (state === 'approved') {
-    const approved = await store.approveRequest(input.n, at);
-    if (!approved)
-      return { outcome: 'noop', message: `${label} was decided meanwhile; nothing was changed.` };
-    const by = decisions.filter((d) => d.decision === 'approve').map((d) => d.userId);
-    await store.appendAudit({
-      at,
-      actor: input.userId,
-      action: 'request.approved',
-      requestNumber: input.n,
-      detail: { approvers: by },
-    });
-    await Promise.all([
-      notify.cardChanged(input.n, at),
-      notify.requestChanged(input.n, channel, at),
-      notify.reply(
+      );
+      return done({ outcome: 'rejected', message: `You rejected ${label}.` });
+    }
+    if (state === 'approved') {
+      const approved = await tx.approveRequest(input.n, at);
+      if (!approved)
+        return done({ outcome: 'noop', message: `${label} was decided meanwhile; nothing was changed.` });
+      const by = decisions.filter((d) => d.decision === 'approve').map((d) => d.userId);
+      await tx.appendAudit({
+        at,
+        actor: input.userId,
+        action: 'request.approved',
+        requestNumber: input.n,
+        detail: { approvers: by },
+      });
+      await notify.cardChanged(input.n, at);
+      await notify.requestChanged(input.n, channel, at);
+      await notify.reply(
         input.n,
         channel,
         `:white_check_mark: ${label} approved by ${by.map(mention).join(', ')}; copies are queued.`,
         at,
         `approved:${input.n}`,
-      ),
-    ]);
-    deps.onApproved(input.n);
-    return { outcome: 'approved', message: `You approved ${label}; its copies are queued.` };
-  }
-  const count = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.userId)).size;
-  await Promise.all([
-    notify.cardChanged(input.n, at),
-    notify.reply(
+      );
+      tx.afterCommit(() => deps.onApproved(input.n));
+      return done({ outcome: 'approved', message: `You approved ${label}; its copies are queued.` });
+    }
+    const count = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.userId)).size;
+    await notify.cardChanged(input.n, at);
+    await notify.reply(
       input.n,
       channel,
       `${mention(input.userId)} approved ${label} (${count}/${request.requiredApprovals}).`,
       at,
       `approval:${input.n}:${input.userId}`,
-    ),
-  ]);
-  return {
-    outcome: 'recorded',
-    message: `Your approval of ${label} is recorded (${count}/${request.requiredApprovals}).`,
-  };
+    );
+    return done({
+      outcome: 'recorded',
+      message: `Your approval of ${label} is recorded (${count}/${request.requiredApprovals}).`,
+    });
+  });
 }
 
-/** Expires requests past their deadline (called on a timer and when a click finds one). */
+/**
+ * Expires requests past their deadline (called on a timer and when a click finds one): each
+ * expiry, its audit entry and its messages commit together.
+ */
 export async function expire(deps: Pick<DecisionDeps, 'store' | 'notify' | 'now'>): Promise<number> {
-  const at = deps.now();
-  const expired = await deps.store.expireRequests(at);
-  for (const r of expired) {
-    await deps.store.appendAudit({
-      at,
-      actor: 'bot',
-      action: 'request.expired',
-      requestNumber: r.n,
-      detail: {},
-    });
-    await Promise.all([
-      deps.notify.cardChanged(r.n, at),
-      deps.notify.requestChanged(r.n, r.originChannel, at),
-      deps.notify.reply(
+  return deps.store.transaction(async (tx) => {
+    const notify = deps.notify.within(tx);
+    const at = deps.now();
+    const expired = await tx.expireRequests(at);
+    for (const r of expired) {
+      await tx.appendAudit({ at, actor: 'bot', action: 'request.expired', requestNumber: r.n, detail: {} });
+      await notify.cardChanged(r.n, at);
+      await notify.requestChanged(r.n, r.originChannel, at);
+      await notify.reply(
         r.n,
         r.originChannel,
         `:hourglass: ${mention(r.requesterId)} ${requestLabel(r.n)} expired without enough approvals; nothing was copied.`,
         at,
         `expired:${r.n}`,
-      ),
-    ]);
-  }
-  return expired.length;
+      );
+    }
+    return expired.length;
+  });
 }

@@ -10,7 +10,7 @@ import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, ApprovalsConfig, ResolvedRequest, SourceSnapshot } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
 import type { EncryptionView } from '../slack/blocks/view-model.js';
-import type { NewCopy, RequestRecord, Store } from '../store/port.js';
+import type { FileRequestInput, NewCopy, RequestRecord, Store } from '../store/port.js';
 import { copyKey, type RequestDetails } from './details.js';
 import type { FilingAws } from './ports.js';
 
@@ -31,6 +31,10 @@ export interface FileInput {
   channel: string;
   /** DR-policy requests are filed approved, by their policy. */
   policyName?: string;
+  /** The Slack intent it is filed from: at most one request per intent. */
+  intentId?: number;
+  /** Consequences written in the filing's own transaction (messages, the intent's answer). */
+  alongside?: (tx: Store, request: RequestRecord, warnings: string[]) => Promise<void>;
 }
 
 export type FileResult =
@@ -172,7 +176,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         sourceAccount: source.alias,
         destinationAccount: destination.alias,
       });
-  const filed = await deps.store.fileRequest({
+  const filing: FileRequestInput = {
     request: {
       requesterId: input.requesterId,
       originChannel: input.channel,
@@ -193,6 +197,12 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       action: input.policyName ? 'request.filed-by-policy' : 'request.filed',
       detail: { request, copies: copies.length, warnings },
     },
+    ...(input.intentId !== undefined ? { intentId: input.intentId } : {}),
+  };
+  const filed = await deps.store.transaction(async (tx) => {
+    const f = await tx.fileRequest(filing);
+    await input.alongside?.(tx, f.request, warnings);
+    return f;
   });
   return { ok: true, request: filed.request, warnings };
 }

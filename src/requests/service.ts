@@ -3,12 +3,15 @@ import { type ResolveProblem, resolveRequest } from '../domain/resolve.js';
 import type { AccountConfig, ApprovalsConfig, CopyRequestSpec } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
 import { escapeSlack } from '../slack/blocks/format.js';
+import { problemsText } from '../slack/blocks/problems.js';
 import { copyLine, route } from '../slack/blocks/request.js';
 import { cancelledReply } from '../slack/blocks/thread.js';
 import type { Notifier } from '../slack/outbox-messages.js';
+import { scheduleUnshares } from '../steps/unshare.js';
 import type { Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
-import { type DecisionInput, type DecisionResult, decide } from './decisions.js';
+import { type Asked, type DecisionInput, type DecisionResult, decide, finishIntent } from './decisions.js';
+import { readDetails } from './details.js';
 import { fileRequest, receiptText } from './filing.js';
 import type { FilingAws } from './ports.js';
 import type { Presenter } from './present.js';
@@ -28,9 +31,11 @@ export interface RequestServiceDeps {
   kickDispatcher: (n: number) => void;
   /** Resolves when Slack requests waiting for their ack have been answered (see slack/ack-first.ts). */
   acksFirst?: () => Promise<void>;
+  /** The DR report, now (`/snapshot-copy report`). */
+  report?: () => Promise<{ text: string; blocks?: unknown[] }>;
+  /** A durable step was written: run it once committed. */
+  stepsAdded?: () => void;
 }
-
-export type SubmitResult = { ok: true; text: string } | { ok: false; problems: string[] };
 
 /**
  * Filings run after their ack, in the process that must ack the next command within 3 s. Each
@@ -55,11 +60,31 @@ export class RequestService {
     return resolveRequest(spec, this.d.accounts);
   }
 
-  /** The slow part (AWS look-ups): called after ack. */
-  async submit(spec: CopyRequestSpec, requesterId: string, channel: string): Promise<SubmitResult> {
-    const resolved = this.resolve(spec);
-    if (!resolved.ok) return { ok: false, problems: resolved.problems.map((p: ResolveProblem) => p.message) };
+  /** Answers a recorded intent that changes nothing (status, report, a problem) and closes it. */
+  async answer(asked: Asked, text: string, blocks?: unknown[]): Promise<void> {
+    const { store, notify, now } = this.d;
+    await store.transaction((tx) => finishIntent(tx, notify.within(tx), asked, text, now(), blocks));
+  }
+
+  report(): Promise<{ text: string; blocks?: unknown[] }> {
+    return this.d.report?.() ?? Promise.resolve({ text: 'No DR report is configured.' });
+  }
+
+  /**
+   * The slow part of a copy request (AWS look-ups), after the ack. The request, its messages and
+   * the requester's receipt commit together; carried out again after a crash, it finds the request
+   * it filed instead of filing a second one.
+   */
+  async submit(asked: Asked, spec: CopyRequestSpec, requesterId: string, channel: string): Promise<void> {
     const { d } = this;
+    const existing = await d.store.findRequestByIntent(asked.id);
+    if (existing) {
+      const receipt = receiptText(existing, d.approvalsChannel, readDetails(existing.details).warnings);
+      return this.answer(asked, receipt);
+    }
+    const resolved = this.resolve(spec);
+    if (!resolved.ok)
+      return this.answer(asked, problemsText(resolved.problems.map((p: ResolveProblem) => p.message)));
     const result = await this.filings(async () => {
       await d.acksFirst?.();
       return fileRequest(
@@ -71,25 +96,29 @@ export class RequestService {
           destination: resolved.destination,
           requesterId,
           channel,
+          intentId: asked.id,
+          alongside: async (tx, request, warnings) => {
+            const notify = d.notify.within(tx);
+            const at = d.now();
+            const n = request.n;
+            await notify.requestPosted(n, channel, at);
+            await notify.cardPosted(n, at);
+            if (warnings.length) {
+              await notify.reply(
+                n,
+                channel,
+                warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
+                at,
+                `warnings:${n}`,
+              );
+            }
+            await this.refreshHomes(notify, [requesterId], at);
+            await finishIntent(tx, notify, asked, receiptText(request, d.approvalsChannel, warnings), at);
+          },
         },
       );
     });
-    if (!result.ok) return result;
-    const at = d.now();
-    const n = result.request.n;
-    await d.notify.requestPosted(n, channel, at);
-    await d.notify.cardPosted(n, at);
-    if (result.warnings.length) {
-      await d.notify.reply(
-        n,
-        channel,
-        result.warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
-        at,
-        `warnings:${n}`,
-      );
-    }
-    await this.refreshHomes([requesterId], at);
-    return { ok: true, text: receiptText(result.request, d.approvalsChannel, result.warnings) };
+    if (!result.ok) await this.answer(asked, problemsText(result.problems));
   }
 
   /**
@@ -97,12 +126,12 @@ export class RequestService {
    * people whose view just changed — the requester, the clicker, and the approvers named in the
    * config (members of approver user groups see theirs refreshed when they open the tab).
    */
-  private async refreshHomes(users: string[], at: Date): Promise<void> {
+  private async refreshHomes(notify: Notifier, users: string[], at: Date): Promise<void> {
     const direct = this.d.approvals.approvers.filter((a) => /^[UW]/.test(a));
-    for (const user of new Set([...users, ...direct])) await this.d.notify.homeChanged(user, at);
+    for (const user of new Set([...users, ...direct])) await notify.homeChanged(user, at);
   }
 
-  async decide(input: DecisionInput): Promise<DecisionResult> {
+  async decide(asked: Asked, input: DecisionInput): Promise<DecisionResult> {
     const { d } = this;
     const result = await decide(
       {
@@ -113,11 +142,13 @@ export class RequestService {
         now: d.now,
         onApproved: (n) => d.kickDispatcher(n),
       },
+      asked,
       input,
     );
     if (result.outcome === 'recorded' || result.outcome === 'approved' || result.outcome === 'rejected') {
+      // The App Home is rendered when sent: enqueued after the decision committed, it shows it.
       const request = await d.store.getRequest(input.n);
-      await this.refreshHomes([input.userId, ...(request ? [request.requesterId] : [])], d.now());
+      await this.refreshHomes(d.notify, [input.userId, ...(request ? [request.requesterId] : [])], d.now());
     }
     return result;
   }
@@ -152,45 +183,64 @@ export class RequestService {
     return ['Your recent requests (`/snapshot-copy status R-<n>` for details):', ...lines].join('\n');
   }
 
-  async cancel(userId: string, n: number): Promise<string> {
+  /**
+   * Cancels what has not started. The cancel, its audit entry, its messages, the removal of shares
+   * no copy needs any more and the answer to the canceller commit together.
+   */
+  async cancel(asked: Asked, userId: string, n: number): Promise<void> {
     const { store, notify, now, directory } = this.d;
     const label = requestLabel(n);
     const request = await store.getRequest(n);
-    if (!request) return `${label} does not exist.`;
+    if (!request) return this.answer(asked, `${label} does not exist.`);
     if (request.requesterId !== userId && !(await directory.isApprover(userId))) {
-      return `Only the requester or an approver can cancel ${label}.`;
+      return this.answer(asked, `Only the requester or an approver can cancel ${label}.`);
     }
-    const at = now();
-    const result = await store.cancelRequest(n, at, userId);
-    if (!result.found || result.cancelled.length === 0) {
-      return result.inFlight.length
-        ? `${label} has no queued copies left to cancel; ${result.inFlight.length} started ${result.inFlight.length === 1 ? 'copy is' : 'copies are'} left to finish (AWS cannot stop a copy in progress).`
-        : `${label} is already ${request.state.replace('_', ' ')}; nothing to cancel.`;
-    }
-    await store.appendAudit({
-      at,
-      actor: userId,
-      action: 'request.cancelled',
-      requestNumber: n,
-      detail: { cancelled: result.cancelled.length, leftRunning: result.inFlight.length },
+    await store.transaction(async (tx) => {
+      const txNotify = notify.within(tx);
+      const at = now();
+      const result = await tx.cancelRequest(n, at, userId);
+      if (!result.found || result.cancelled.length === 0) {
+        const state = result.request?.state ?? request.state;
+        const text = result.inFlight.length
+          ? `${label} has no queued copies left to cancel; ${result.inFlight.length} started ${result.inFlight.length === 1 ? 'copy is' : 'copies are'} left to finish (AWS cannot stop a copy in progress).`
+          : `${label} is already ${state.replace('_', ' ')}; nothing to cancel.`;
+        return finishIntent(tx, txNotify, asked, text, at);
+      }
+      await tx.appendAudit({
+        at,
+        actor: userId,
+        action: 'request.cancelled',
+        requestNumber: n,
+        detail: { cancelled: result.cancelled.length, leftRunning: result.inFlight.length },
+      });
+      // A copy put back in the queue (ResourceLimitExceeded) may have shared its source already.
+      await scheduleUnshares(tx, result.cancelled, {
+        at,
+        requester: request.requesterId,
+        afterCommit: () => this.d.stepsAdded?.(),
+      });
+      const text = cancelledReply(
+        result.cancelled.map((c) => toCopyView(c)),
+        result.inFlight.map((c) => toCopyView(c)),
+        userId,
+      );
+      await txNotify.requestChanged(n, request.originChannel, at);
+      await txNotify.cardChanged(n, at);
+      await txNotify.reply(n, request.originChannel, text, at, `cancelled:${n}`);
+      // The thread reply speaks in the request's context; the ephemeral answer has to name it.
+      const copies = (k: number) => `${k} ${k === 1 ? 'copy' : 'copies'}`;
+      const left = result.inFlight.length;
+      await finishIntent(
+        tx,
+        txNotify,
+        asked,
+        `:no_entry_sign: You cancelled ${label}: ${copies(result.cancelled.length)} will not be made${
+          left
+            ? `; ${copies(left)} already started ${left === 1 ? 'is' : 'are'} left to finish (AWS cannot stop a copy in progress).`
+            : '.'
+        }`,
+        at,
+      );
     });
-    const text = cancelledReply(
-      result.cancelled.map((c) => toCopyView(c)),
-      result.inFlight.map((c) => toCopyView(c)),
-      userId,
-    );
-    await Promise.all([
-      notify.requestChanged(n, request.originChannel, at),
-      notify.cardChanged(n, at),
-      notify.reply(n, request.originChannel, text, at, `cancelled:${n}`),
-    ]);
-    // The thread reply speaks in the request's context; the ephemeral answer has to name it.
-    const copies = (k: number) => `${k} ${k === 1 ? 'copy' : 'copies'}`;
-    const left = result.inFlight.length;
-    return `:no_entry_sign: You cancelled ${label}: ${copies(result.cancelled.length)} will not be made${
-      left
-        ? `; ${copies(left)} already started ${left === 1 ? 'is' : 'are'} left to finish (AWS cannot stop a copy in progress).`
-        : '.'
-    }`;
   }
 }

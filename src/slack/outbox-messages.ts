@@ -16,7 +16,33 @@ export type OutboxPayload =
   | { type: 'channel.post'; text: string; blocks?: types.KnownBlock[] }
   | { type: 'dm'; userId: string; text: string }
   | { type: 'ephemeral'; userId: string; text: string }
-  | { type: 'home.publish'; userId: string };
+  | { type: 'home.publish'; userId: string }
+  | {
+      type: 'respond';
+      /** Slack's response_url: valid for 30 minutes; after that the answer goes by DM. */
+      url: string;
+      validUntil: string;
+      userId: string;
+      text: string;
+      blocks?: unknown[];
+      replaceOriginal: boolean;
+    };
+
+/**
+ * Where the answer to a recorded Slack intent goes (SPEC §10: it reaches the user even when it is
+ * carried out after a restart): its response_url while Slack accepts it, else an ephemeral in the
+ * channel it came from, else a DM.
+ */
+export interface ReplyTo {
+  userId: string;
+  responseUrl?: string;
+  channel?: string;
+  /** Replaces the ephemeral the ack showed ("Checking the source snapshots…"). */
+  replaceOriginal?: boolean;
+}
+
+/** Slack accepts posts to a response_url for 30 minutes; a minute is left for the outbox's pace. */
+const RESPONSE_URL_VALID_MS = 29 * 60_000;
 
 /** All messages about one request share a thread key, so Slack sees them in the order they were decided. */
 export function requestThreadKey(n: number): string {
@@ -30,14 +56,58 @@ export function cardThreadKey(n: number): string {
 /** A narrow port over the store for enqueueing, with the protocol's thread keys filled in. */
 export class Notifier {
   constructor(
-    private readonly store: Pick<Store, 'enqueueMessage'>,
+    private readonly store: Pick<Store, 'enqueueMessage'> & Partial<Pick<Store, 'afterCommit'>>,
     private readonly approvalsChannel: string,
     private readonly kick: () => void = () => {},
   ) {}
 
+  /** The same notifier writing into `tx`: its messages commit with the change they tell of. */
+  within(tx: Pick<Store, 'enqueueMessage' | 'afterCommit'>): Notifier {
+    return new Notifier(tx, this.approvalsChannel, this.kick);
+  }
+
   private async put(m: Omit<NewMessage, 'payload'> & { payload: OutboxPayload }): Promise<void> {
     const { enqueued } = await this.store.enqueueMessage(m);
-    if (enqueued) this.kick();
+    // Inside a transaction the sender is woken once it commits: before, it would find nothing.
+    if (enqueued) (this.store.afterCommit ?? ((f: () => void) => f()))(this.kick);
+  }
+
+  /** The answer to a recorded intent, sent once (`intentId` dedupes a replay). */
+  answer(
+    reply: ReplyTo,
+    text: string,
+    o: { at: Date; receivedAt: Date; intentId: number; blocks?: unknown[] },
+  ) {
+    const dedupeKey = `answer:${o.intentId}`;
+    if (reply.responseUrl) {
+      return this.put({
+        channel: `response:${reply.userId}`,
+        threadKey: `response:${reply.userId}`,
+        kind: 'respond',
+        payload: {
+          type: 'respond',
+          url: reply.responseUrl,
+          validUntil: new Date(o.receivedAt.getTime() + RESPONSE_URL_VALID_MS).toISOString(),
+          userId: reply.userId,
+          text,
+          ...(o.blocks ? { blocks: o.blocks } : {}),
+          replaceOriginal: reply.replaceOriginal ?? false,
+        },
+        at: o.at,
+        dedupeKey,
+      });
+    }
+    if (reply.channel && reply.channel !== reply.userId) {
+      return this.put({
+        channel: reply.channel,
+        threadKey: `ephemeral:${reply.channel}:${reply.userId}`,
+        kind: 'ephemeral',
+        payload: { type: 'ephemeral', userId: reply.userId, text },
+        at: o.at,
+        dedupeKey,
+      });
+    }
+    return this.dm(reply.userId, text, o.at, dedupeKey);
   }
 
   requestPosted(n: number, channel: string, at: Date) {

@@ -285,6 +285,24 @@ export class OutboxSender {
       case 'home.publish':
         await web.publishHome(p.userId, await render.home(p.userId));
         return { published: p.userId };
+      case 'respond': {
+        if (this.now().getTime() < Date.parse(p.validUntil)) {
+          try {
+            await web.respond(p.url, {
+              response_type: 'ephemeral',
+              replace_original: p.replaceOriginal,
+              text: p.text,
+              ...(p.blocks ? { blocks: p.blocks } : {}),
+            });
+            return { responded: true };
+          } catch (err) {
+            if (!(err instanceof SlackCallError && err.failure.kind === 'not-in-channel')) throw err;
+          }
+        }
+        // Carried out after Slack stopped accepting answers there (a restart, a long outage): by DM.
+        const dm = await web.openDm(p.userId);
+        return web.postMessage({ channel: dm, text: p.text });
+      }
     }
   }
 }

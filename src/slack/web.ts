@@ -15,6 +15,8 @@ export interface SlackWeb {
   openDm(userId: string): Promise<string>;
   publishHome(userId: string, view: types.HomeView): Promise<void>;
   usergroupMembers(groupId: string): Promise<string[]>;
+  /** Posts to an interaction's response_url (no token: the URL is the credential). */
+  respond(url: string, body: Record<string, unknown>): Promise<void>;
 }
 
 /** Why a Slack call failed, in the terms the outbox decides on. */
@@ -99,6 +101,30 @@ export function webClientPort(client: webApi.WebClient): SlackWeb {
       call(async () => {
         await client.views.publish({ user_id: userId, view });
       }),
+    respond: async (url, body) => {
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+      } catch (err) {
+        throw new SlackCallError({
+          kind: 'transient',
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+      if (res.status === 429) {
+        const after = Number(res.headers.get('retry-after') ?? '1');
+        throw new SlackCallError({ kind: 'rate-limited', retryAfterMs: Math.max(1, after) * 1000 });
+      }
+      if (res.status >= 500) throw new SlackCallError({ kind: 'transient', error: `HTTP ${res.status}` });
+      // 404 expired_url / used_url: the URL will never take it; the caller falls back to a DM.
+      if (!res.ok)
+        throw new SlackCallError({ kind: 'not-in-channel', error: `response_url HTTP ${res.status}` });
+    },
     usergroupMembers: (groupId) =>
       call(async () => {
         const res = await client.usergroups.users.list({ usergroup: groupId });

@@ -1,7 +1,8 @@
 /** The copy aggregate: slot claims, state changes the engine makes, and the queries it polls with. */
 import { type Selectable, sql, type Updateable } from 'kysely';
+import { copyFrom } from '../domain/transitions.js';
 import type { CopyState } from '../domain/types.js';
-import { type Db, inWriteTransaction } from './engine.js';
+import { type Db, inWriteTransaction, lockRequests } from './engine.js';
 import type {
   ClaimInput,
   CopyChange,
@@ -77,6 +78,14 @@ export async function claimStartableCopies({ db, engine }: Ctx, input: ClaimInpu
       input.max,
     );
     if (picked.length === 0) return [];
+    // Their requests' rows first (the one lock order): a cancel of one of them waits, then finds
+    // these copies started, or this claim finds them cancelled.
+    const owners = await trx.selectFrom('copies').select('request_n').where('id', 'in', picked).execute();
+    await lockRequests(
+      trx,
+      engine,
+      owners.map((o) => Number(o.request_n)),
+    );
     const rows = await trx
       .updateTable('copies')
       .set((eb) => ({
@@ -103,17 +112,27 @@ export async function claimStartableCopies({ db, engine }: Ctx, input: ClaimInpu
 async function changeCopy(
   { db, engine }: Ctx,
   copyId: number,
+  to: CopyState,
   from: CopyState[],
   at: string,
   set: Updateable<CopiesTable>,
   after?: (trx: Db, row: Selectable<CopiesTable>) => Promise<void>,
 ): Promise<CopyChange | undefined> {
+  const allowed = copyFrom(to).filter((s) => from.includes(s));
   return inWriteTransaction(db, engine, null, async (trx) => {
+    // The request's row before the copy's (the one lock order; a copy's request never changes).
+    const owner = await trx
+      .selectFrom('copies')
+      .select('request_n')
+      .where('id', '=', copyId)
+      .executeTakeFirst();
+    if (owner === undefined) return undefined;
+    await lockRequests(trx, engine, [Number(owner.request_n)]);
     const row = await trx
       .updateTable('copies')
-      .set({ ...set, updated_at: at })
+      .set({ ...set, state: to, updated_at: at })
       .where('id', '=', copyId)
-      .where('state', 'in', from)
+      .where('state', 'in', allowed)
       .returningAll()
       .executeTakeFirst();
     if (row === undefined) return undefined;
@@ -125,11 +144,11 @@ async function changeCopy(
 
 export function markCopyStarted(ctx: Ctx, copyId: number, input: { snapshotId: string; at: Date }) {
   const at = iso(input.at);
-  return changeCopy(ctx, copyId, ['starting'], at, {
-    state: 'copying',
+  return changeCopy(ctx, copyId, 'copying', ['starting'], at, {
     new_snapshot_id: input.snapshotId,
     started_at: at,
     progress: 0,
+    unanswered_at: null,
   });
 }
 
@@ -139,9 +158,15 @@ export function requeueCopy(ctx: Ctx, copyId: number, input: RequeueInput) {
   return changeCopy(
     ctx,
     copyId,
+    'queued',
     ['starting'],
     at,
-    { state: 'queued', claimed_at: null, claim_owner: null },
+    {
+      claimed_at: null,
+      claim_owner: null,
+      // Kept until the copy starts: whichever process claims it next honours the listing delay.
+      ...(input.unanswered ? { unanswered_at: at } : {}),
+    },
     async (trx, row) => {
       if (!input.holdDestination) return;
       await trx
@@ -188,10 +213,10 @@ export function completeCopy(
   return changeCopy(
     ctx,
     copyId,
+    'completed',
     ['copying'],
     at,
     {
-      state: 'completed',
       completed_at: at,
       progress: 100,
       result_encrypted: bitOrNull(input.encrypted),
@@ -210,8 +235,7 @@ export function completeCopy(
 
 export function failCopy(ctx: Ctx, copyId: number, input: { code: string; message: string; at: Date }) {
   const at = iso(input.at);
-  return changeCopy(ctx, copyId, ['queued', 'starting', 'copying'], at, {
-    state: 'failed',
+  return changeCopy(ctx, copyId, 'failed', ['queued', 'starting', 'copying'], at, {
     completed_at: at,
     failure_code: input.code,
     failure_message: input.message,

@@ -22,6 +22,15 @@ export interface EngineProfile {
   lockStatement(lock: LockName): RawBuilder<unknown> | null;
   /** DDL that makes a table refuse UPDATE and DELETE. */
   appendOnlyGuard(table: string): string[];
+  /**
+   * Row locks (`SELECT … FOR UPDATE`) are needed to order writers: true on PostgreSQL, false where
+   * `beginWrite` already serialises every writer (SQLite).
+   */
+  readonly rowLocks: boolean;
+  /** Set on the profile handed to code running inside an open transaction: nested calls join it. */
+  readonly inTransaction?: boolean;
+  /** Errors after which the whole transaction may simply run again (deadlock, serialization). */
+  isRetryable(error: unknown): boolean;
 }
 
 export type Db = Kysely<Database>;
@@ -32,6 +41,54 @@ export type Db = Kysely<Database>;
  * a deferred transaction that reads then writes can fail with SQLITE_BUSY instead of waiting.
  */
 export async function inWriteTransaction<T>(
+  db: Db,
+  engine: EngineProfile,
+  lock: LockName | null,
+  fn: (trx: Db) => Promise<T>,
+): Promise<T> {
+  if (engine.inTransaction) {
+    // Joining the caller's transaction: its BEGIN already holds the connection.
+    const lockSql = lock === null ? null : engine.lockStatement(lock);
+    if (lockSql !== null) await lockSql.execute(db);
+    return fn(db);
+  }
+  // A deadlock PostgreSQL broke by aborting this transaction is not the user's problem: the whole
+  // transaction runs again (it saw nothing it committed). Lock order (requests before copies, in
+  // ascending number) makes this rare; this makes it invisible.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(db, engine, lock, fn);
+    } catch (error) {
+      if (attempt >= MAX_TRANSACTION_ATTEMPTS || !engine.isRetryable(error)) throw error;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+    }
+  }
+}
+
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+/** The profile for code running inside an open transaction on `conn`. */
+export function joined(engine: EngineProfile): EngineProfile {
+  return { ...engine, inTransaction: true };
+}
+
+/** Locks the rows of these requests for the rest of the transaction, in ascending order (one lock order). */
+export async function lockRequests(trx: Db, engine: EngineProfile, ns: number[]): Promise<void> {
+  if (!engine.rowLocks || ns.length === 0) return;
+  await trx
+    .selectFrom('requests')
+    .select('n')
+    .where(
+      'n',
+      'in',
+      [...new Set(ns)].sort((a, b) => a - b),
+    )
+    .orderBy('n')
+    .forUpdate()
+    .execute();
+}
+
+async function runOnce<T>(
   db: Db,
   engine: EngineProfile,
   lock: LockName | null,

@@ -16,7 +16,14 @@ import {
   releaseHold,
   requeueCopy,
 } from './copies.js';
-import type { Db, EngineProfile } from './engine.js';
+import { type Db, type EngineProfile, inWriteTransaction, joined } from './engine.js';
+import {
+  claimIntent,
+  claimUnfinishedIntents,
+  completeIntent,
+  recordIntent,
+  releaseIntent,
+} from './intents.js';
 import { runMigrations } from './migrations/runner.js';
 import {
   claimNextMessages,
@@ -34,26 +41,51 @@ import {
   cancelRequest,
   expireRequests,
   fileRequest,
+  findRequestByIntent,
   getCopies,
   getRequest,
   listDecisions,
   listRequests,
+  lockRequest,
   recordDecision,
   setSlackRef,
   transitionRequest,
 } from './requests.js';
 import { claimScheduleSlot, heartbeat, liveReplicas } from './schedules.js';
+import { countCopiesNeedingShare, getShare, markShareRemoved, recordShare } from './shares.js';
+import { addStep, claimSteps, completeStep, countOpenSteps, retryStepLater } from './steps.js';
 
 export interface KyselyStoreOptions {
   /** Runs before the connection is destroyed (e.g. release the SQLite process lock). */
   beforeClose?: () => Promise<void>;
 }
 
-export function createKyselyStore(db: Db, engine: EngineProfile, opts: KyselyStoreOptions = {}): Store {
+export function createKyselyStore(
+  db: Db,
+  engine: EngineProfile,
+  opts: KyselyStoreOptions = {},
+  /** Inside a transaction: what waits for its commit. */
+  onCommit?: Array<() => void>,
+): Store {
   const ctx: Ctx = { db, engine };
   let closed: Promise<void> | undefined;
-  return {
+  const self: Store = {
     capabilities: engine.capabilities,
+    transaction: async (fn) => {
+      if (engine.inTransaction) return fn(self);
+      const waiting: Array<() => void> = [];
+      const result = await inWriteTransaction(db, engine, null, (trx) => {
+        // A retried transaction starts again with nothing waiting for its commit.
+        waiting.length = 0;
+        return fn(createKyselyStore(trx, joined(engine), {}, waiting));
+      });
+      for (const f of waiting) f();
+      return result;
+    },
+    afterCommit: (fn) => {
+      if (onCommit) onCommit.push(fn);
+      else fn();
+    },
     migrate: async () => {
       await runMigrations(db, engine);
     },
@@ -73,6 +105,7 @@ export function createKyselyStore(db: Db, engine: EngineProfile, opts: KyselySto
 
     fileRequest: (input) => fileRequest(ctx, input),
     getRequest: (n) => getRequest(ctx, n),
+    lockRequest: (n) => lockRequest(ctx, n),
     getCopies: (n) => getCopies(ctx, n),
     getCopy: (id) => getCopy(ctx, id),
     listRequests: (filter) => listRequests(ctx, filter),
@@ -110,8 +143,27 @@ export function createKyselyStore(db: Db, engine: EngineProfile, opts: KyselySto
     releaseMessageLeases: (only) => releaseMessageLeases(ctx, only),
     countUnsent: () => countUnsent(ctx),
 
+    recordIntent: (i) => recordIntent(ctx, i),
+    claimIntent: (id, input) => claimIntent(ctx, id, input),
+    claimUnfinishedIntents: (input) => claimUnfinishedIntents(ctx, input),
+    completeIntent: (id, at) => completeIntent(ctx, id, at),
+    releaseIntent: (id, input) => releaseIntent(ctx, id, input),
+    findRequestByIntent: (id) => findRequestByIntent(ctx, id),
+
+    addStep: (s) => addStep(ctx, s),
+    claimSteps: (input) => claimSteps(ctx, input),
+    completeStep: (id, at) => completeStep(ctx, id, at),
+    retryStepLater: (id, input) => retryStepLater(ctx, id, input),
+    countOpenSteps: () => countOpenSteps(ctx),
+
+    getShare: (key) => getShare(ctx, key),
+    recordShare: (share) => recordShare(ctx, share),
+    markShareRemoved: (key) => markShareRemoved(ctx, key),
+    countCopiesNeedingShare: (key) => countCopiesNeedingShare(ctx, key),
+
     claimScheduleSlot: (input) => claimScheduleSlot(ctx, input),
     heartbeat: (input) => heartbeat(ctx, input),
     liveReplicas: (since) => liveReplicas(ctx, since),
   };
+  return self;
 }

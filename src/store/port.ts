@@ -79,6 +79,8 @@ export interface FileRequestInput {
   copies: NewCopy[];
   /** Recorded in the same transaction; its request number is filled in. */
   audit: Omit<AuditInput, 'requestNumber' | 'at'>;
+  /** The Slack intent this request is filed from: at most one request per intent. */
+  intentId?: number;
 }
 
 export interface RequestRecord {
@@ -122,6 +124,8 @@ export interface CopyRecord {
   /** How many times a slot was claimed for this copy. */
   attempts: number;
   updatedAt: Date;
+  /** When its last CopySnapshot got no definite answer (null once started): see Dispatcher. */
+  unansweredAt: Date | null;
 }
 
 export interface RequestPatch {
@@ -186,6 +190,8 @@ export interface RequeueInput {
   /** Hold the destination until one of the bot's own copies there completes (ResourceLimitExceeded). */
   holdDestination: boolean;
   reason: string;
+  /** The CopySnapshot got no definite answer: stored, so any process waits before trusting a lookup. */
+  unanswered?: boolean;
 }
 
 export interface DestinationKey {
@@ -270,8 +276,75 @@ export interface ClaimMessagesInput {
   channelIntervalMs?: number;
 }
 
+/** A Slack command, click or form submission, recorded before its ack (SPEC §10). */
+export interface NewIntent {
+  /** Slack's identity of the interaction (its trigger ID): a replayed delivery is recorded once. */
+  dedupeKey: string;
+  kind: string;
+  userId: string;
+  payload: unknown;
+  at: Date;
+}
+
+export interface IntentRecord {
+  id: number;
+  kind: string;
+  userId: string;
+  payload: unknown;
+  receivedAt: Date;
+  attempts: number;
+}
+
+/** Follow-up AWS work (unshare, lock, delete, drill clean-up), carried out by any live process. */
+export interface NewStep {
+  kind: string;
+  payload: unknown;
+  at: Date;
+  requestNumber?: number;
+  /** A second step with the same key is not added (the same consequence written twice). */
+  dedupeKey?: string;
+}
+
+export interface StepRecord {
+  id: number;
+  kind: string;
+  payload: unknown;
+  requestNumber: number | null;
+  attempts: number;
+  lastError: string | null;
+  reportedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface ShareKey {
+  sourceRegion: string;
+  snapshotId: string;
+  destAccountId: string;
+}
+
+export interface ShareRecord extends ShareKey {
+  sourceAccountId: string;
+  /** True when the bot added the share itself (and so may remove it); false: it existed before. */
+  owned: boolean;
+  /** Bumped every time the share is recorded anew, so each generation's removal is its own step. */
+  generation: number;
+  sharedAt: Date;
+  removedAt: Date | null;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
+  /**
+   * Runs `fn` in one write transaction: everything it does through the store it is given commits
+   * together or not at all (a state change, its audit entry, its Slack messages, its steps). Only
+   * that store may be used inside: on SQLite the outer one waits for this very transaction.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once what was written so far is committed: at once outside a transaction, after the
+   * commit inside one (and never if it rolls back). For waking the outbox, the steps, the dispatcher.
+   */
+  afterCommit(fn: () => void): void;
   migrate(): Promise<void>;
   /** Resolves when the database answers (for /healthz). */
   ping(): Promise<void>;
@@ -280,6 +353,8 @@ export interface Store {
   // Requests
   fileRequest(input: FileRequestInput): Promise<{ request: RequestRecord; copies: CopyRecord[] }>;
   getRequest(n: number): Promise<RequestRecord | undefined>;
+  /** Inside a transaction: reads the request and holds its row until commit (requests before copies). */
+  lockRequest(n: number): Promise<RequestRecord | undefined>;
   getCopies(n: number): Promise<CopyRecord[]>;
   getCopy(copyId: number): Promise<CopyRecord | undefined>;
   listRequests(filter: {
@@ -357,6 +432,44 @@ export interface Store {
   /** Gives up on a message Slack will never accept (e.g. channel_not_found) so its thread moves on. */
   failMessage(id: number, input: { at: Date; error: string }): Promise<void>;
   countUnsent(): Promise<number>;
+
+  // Intents (the inbox of what Slack was told is accepted)
+  /** Records an intent; `fresh` is false when the same delivery was recorded before. */
+  recordIntent(i: NewIntent): Promise<{ id: number; fresh: boolean }>;
+  /** Leases an intent to `owner` unless done or leased by a live other; undefined when not taken. */
+  claimIntent(
+    id: number,
+    input: { owner: string; now: Date; leaseMs: number },
+  ): Promise<IntentRecord | undefined>;
+  /** Unfinished intents whose lease has lapsed (or none), oldest first, leased to `owner`. */
+  claimUnfinishedIntents(input: {
+    owner: string;
+    now: Date;
+    leaseMs: number;
+    limit: number;
+    /** At start on a store no other process uses: every lease is a dead process's. */
+    ignoreLeases?: boolean;
+  }): Promise<IntentRecord[]>;
+  /** Done: call it in the transaction that wrote the intent's consequences. */
+  completeIntent(id: number, at: Date): Promise<void>;
+  /** Handing it back after an error; it is tried again once the lease lapses. */
+  releaseIntent(id: number, input: { error: string; retryAt: Date }): Promise<void>;
+  findRequestByIntent(intentId: number): Promise<RequestRecord | undefined>;
+
+  // Durable steps
+  addStep(s: NewStep): Promise<{ id: number; added: boolean }>;
+  claimSteps(input: { owner: string; now: Date; leaseMs: number; limit: number }): Promise<StepRecord[]>;
+  completeStep(id: number, at: Date): Promise<void>;
+  retryStepLater(id: number, input: { notBefore: Date; error: string; reported?: Date }): Promise<void>;
+  countOpenSteps(): Promise<number>;
+
+  // Shares of source snapshots with destination accounts (SPEC §5.5)
+  getShare(key: ShareKey): Promise<ShareRecord | undefined>;
+  /** Records a share that is in effect from now: new, or anew after it was removed. */
+  recordShare(share: ShareKey & { sourceAccountId: string; owned: boolean; at: Date }): Promise<ShareRecord>;
+  markShareRemoved(key: ShareKey & { generation: number; at: Date }): Promise<boolean>;
+  /** Copies of the bot (queued, starting or copying) that still need this share. */
+  countCopiesNeedingShare(key: ShareKey): Promise<number>;
 
   // Schedules
   /** True for exactly one caller per (name, slot), across replicas. */

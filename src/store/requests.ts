@@ -1,7 +1,8 @@
 /** The request aggregate: filing, Slack references, state changes, approvals, cancel, expiry. */
+import { copyFrom, requestFrom } from '../domain/transitions.js';
 import type { CopyState, RequestState } from '../domain/types.js';
 import { aggregateRequestState } from './aggregate.js';
-import { type Db, type EngineProfile, inWriteTransaction } from './engine.js';
+import { type Db, type EngineProfile, inWriteTransaction, lockRequests } from './engine.js';
 import type {
   CancelResult,
   CopyRecord,
@@ -23,8 +24,8 @@ const json = (v: unknown): string => JSON.stringify(v ?? null);
 
 /** Request states that end a request before any copy runs; their unstarted copies are cancelled. */
 const CLOSING_STATES: readonly RequestState[] = ['rejected', 'expired', 'cancelled'];
-const OPEN_STATES: readonly RequestState[] = ['pending_approval', 'approved', 'queued', 'copying'];
-const UNSTARTED: CopyState[] = ['waiting', 'queued'];
+/** Copies a cancel can still stop: those AWS has not been asked for. */
+const UNSTARTED: CopyState[] = copyFrom('cancelled');
 
 export async function fileRequest(
   { db, engine }: Ctx,
@@ -55,6 +56,7 @@ export async function fileRequest(
         closed_by: null,
         created_at: at,
         updated_at: at,
+        intent_id: input.intentId ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -92,6 +94,7 @@ export async function fileRequest(
           failure_message: null,
           attempts: 0,
           updated_at: at,
+          unanswered_at: null,
         })),
       )
       .returningAll()
@@ -102,6 +105,21 @@ export async function fileRequest(
       .execute();
     return { request: toRequest(row), copies: copyRows.map(toCopy).sort((a, b) => a.id - b.id) };
   });
+}
+
+/** The request filed from this Slack intent, if any: a replayed filing finds it instead of filing twice. */
+export async function findRequestByIntent({ db }: Ctx, intentId: number): Promise<RequestRecord | undefined> {
+  const row = await db
+    .selectFrom('requests')
+    .selectAll()
+    .where('intent_id', '=', intentId)
+    .executeTakeFirst();
+  return row && toRequest(row);
+}
+
+export async function lockRequest({ db, engine }: Ctx, n: number): Promise<RequestRecord | undefined> {
+  await lockRequests(db, engine, [n]);
+  return getRequest({ db, engine }, n);
 }
 
 export async function getRequest({ db }: Ctx, n: number): Promise<RequestRecord | undefined> {
@@ -159,7 +177,9 @@ export async function transitionRequest(
   n: number,
   t: TransitionInput,
 ): Promise<boolean> {
-  if (t.from.length === 0) return false;
+  const allowed = requestFrom(t.to);
+  const from = t.from.filter((s) => allowed.includes(s));
+  if (from.length === 0) return false;
   const at = iso(t.at);
   const patch = t.patch ?? {};
   return inWriteTransaction(db, engine, null, async (trx) => {
@@ -174,7 +194,7 @@ export async function transitionRequest(
         ...(patch.closedBy === undefined ? {} : { closed_by: patch.closedBy }),
       })
       .where('n', '=', n)
-      .where('state', 'in', t.from)
+      .where('state', 'in', from)
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) === 0) return false;
     if (CLOSING_STATES.includes(t.to)) await cancelUnstartedCopies(trx, [n], at);
@@ -224,7 +244,11 @@ export async function approveRequest(
       .updateTable('copies')
       .set({ state: 'queued', queued_at: at, updated_at: at })
       .where('request_n', '=', n)
-      .where('state', '=', 'waiting')
+      .where(
+        'state',
+        'in',
+        copyFrom('queued').filter((s) => s === 'waiting'),
+      )
       .execute();
     return toRequest(row);
   });
@@ -252,8 +276,12 @@ export async function refreshRequestState(
       ...(next === 'cancelled' && closedBy ? { closed_by: closedBy } : {}),
     })
     .where('n', '=', n)
+    .where('state', '=', row.state)
+    .where('state', 'in', requestFrom(next))
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  // Refused by the transition table (or moved meanwhile): the stored state stands.
+  if (updated === undefined) return { request: toRequest(row), changed: false };
   return { request: toRequest(updated), changed: true };
 }
 
@@ -265,9 +293,12 @@ export async function cancelRequest(
 ): Promise<CancelResult> {
   const at = iso(when);
   return inWriteTransaction(db, engine, null, async (trx) => {
+    // The request's row first, as approvals and claims take it: one lock order, no deadlock, and
+    // the state read here is the state this transaction changes.
+    await lockRequests(trx, engine, [n]);
     const row = await trx.selectFrom('requests').selectAll().where('n', '=', n).executeTakeFirst();
     if (row === undefined) return { found: false, cancelled: [], inFlight: [], request: null };
-    if (!OPEN_STATES.includes(row.state as RequestState)) {
+    if (!requestFrom('cancelled').includes(row.state as RequestState)) {
       return { found: false, cancelled: [], inFlight: [], request: toRequest(row) };
     }
     const cancelled = await cancelUnstartedCopies(trx, [n], at);
@@ -286,6 +317,7 @@ export async function cancelRequest(
         .updateTable('requests')
         .set({ state: 'cancelled', closed_by: by, updated_at: at })
         .where('n', '=', n)
+        .where('state', '=', 'pending_approval')
         .returningAll()
         .executeTakeFirstOrThrow();
       request = toRequest(updated);

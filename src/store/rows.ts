@@ -73,6 +73,7 @@ export function toCopy(r: Selectable<CopiesTable>): CopyRecord {
     failure:
       r.failure_code === null ? null : { code: r.failure_code, message: r.failure_message ?? r.failure_code },
     attempts: r.attempts,
+    unansweredAt: r.unanswered_at ? date(r.unanswered_at) : null,
     updatedAt: date(r.updated_at),
   };
 }

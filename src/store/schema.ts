@@ -24,6 +24,7 @@ export interface RequestsTable {
   closed_by: string | null;
   created_at: string;
   updated_at: string;
+  intent_id: number | null;
 }
 
 export interface CopiesTable {
@@ -57,6 +58,8 @@ export interface CopiesTable {
   failure_message: string | null;
   attempts: number;
   updated_at: string;
+  /** When a CopySnapshot got no definite answer: a tag lookup finding nothing is trusted only later. */
+  unanswered_at: string | null;
 }
 
 export interface DecisionsTable {
@@ -116,6 +119,9 @@ export interface Database {
   outbox: OutboxTable;
   schedule_runs: ScheduleRunsTable;
   replicas: ReplicasTable;
+  intents: IntentsTable;
+  steps: StepsTable;
+  shares: SharesTable;
 }
 
 /** One row per bot process that has ticked: who is alive, for taking over a dead one's claims. */
@@ -131,3 +137,44 @@ export const dateOrNull = (s: string | null): Date | null => (s === null ? null 
 export const bit = (b: boolean): number => (b ? 1 : 0);
 export const bitOrNull = (b: boolean | undefined | null): number | null =>
   b === undefined || b === null ? null : bit(b);
+
+export interface IntentsTable {
+  id: Generated<number>;
+  dedupe_key: string;
+  kind: string;
+  user_id: string;
+  payload_json: string;
+  received_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  attempts: number;
+  last_error: string | null;
+  done_at: string | null;
+}
+
+export interface StepsTable {
+  id: Generated<number>;
+  kind: string;
+  payload_json: string;
+  dedupe_key: string | null;
+  request_n: number | null;
+  created_at: string;
+  not_before: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  attempts: number;
+  last_error: string | null;
+  reported_at: string | null;
+  done_at: string | null;
+}
+
+export interface SharesTable {
+  source_account_id: string;
+  source_region: string;
+  snapshot_id: string;
+  dest_account_id: string;
+  owned: number;
+  generation: number;
+  shared_at: string;
+  removed_at: string | null;
+}

@@ -17,6 +17,8 @@ export const sqliteEngine: EngineProfile = {
   // IMMEDIATE takes the write lock up front, which serialises every writer: no claim needs more.
   beginWrite: 'begin immediate',
   lockStatement: () => null,
+  rowLocks: false,
+  isRetryable: () => false,
   appendOnlyGuard: (table) => [
     `create trigger ${table}_no_update before update on ${table} begin select raise(abort, '${table} is append-only'); end`,
     `create trigger ${table}_no_delete before delete on ${table} begin select raise(abort, '${table} is append-only'); end`,

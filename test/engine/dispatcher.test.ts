@@ -153,12 +153,22 @@ describe('Dispatcher when the database fails right after AWS accepted a copy', (
       await store.migrate();
       await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
       const aws = fakeAws();
-      // The store answers everything but the one write that records the new snapshot ID.
+      // The store answers everything but the one write that records the new snapshot ID (made
+      // in the transaction that also writes its consequences).
       const flaky: Store = Object.create(store, {
-        markCopyStarted: {
-          value: async () => {
-            throw new Error('connection terminated');
-          },
+        transaction: {
+          value: async (fn: (tx: Store) => Promise<unknown>) =>
+            store.transaction((tx) =>
+              fn(
+                Object.create(tx, {
+                  markCopyStarted: {
+                    value: async () => {
+                      throw new Error('connection terminated');
+                    },
+                  },
+                }),
+              ),
+            ),
         },
       });
       const dispatcher = new Dispatcher({

@@ -21,11 +21,16 @@ const SNAP = DEMO_SNAPSHOTS.unencrypted;
 const HOUR = 3_600_000;
 
 /** The ephemeral answer to a command that acks first and answers through response_url. */
+/** The answer to this very command: answers to earlier clicks may still arrive meanwhile. */
 async function answerTo(h: Harness, text: string, user = REQUESTER): Promise<string> {
-  const before = h.slack.callsTo('response_url').length;
-  const ack = await command(h, text, user);
+  const url = h.slack.responseUrl();
+  const ack = await command(h, text, user, undefined, { response_url: url });
   expect(ack.body).toEqual({});
-  const answer = await eventually(() => h.slack.callsTo('response_url')[before], `answer to "${text}"`);
+  const path = new URL(url).pathname;
+  const answer = await eventually(
+    () => h.slack.callsTo('response_url').find((c) => c.path === path),
+    `answer to "${text}"`,
+  );
   expect(answer.args.response_type).toBe('ephemeral');
   return String(answer.args.text);
 }

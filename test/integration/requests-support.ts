@@ -49,9 +49,10 @@ export async function command(
   text: string,
   user = REQUESTER,
   channel = OPS_CHANNEL,
+  extra: Record<string, string> = {},
 ): Promise<CommandAck> {
   const started = performance.now();
-  const res = await h.send.command(text, user, channel);
+  const res = await h.send.command(text, user, channel, extra);
   const ms = performance.now() - started;
   expect(res.status, `ack of "/snapshot-copy ${text}"`).toBe(200);
   expect(ms, `ack time of "/snapshot-copy ${text}"`).toBeLessThan(ACK_BUDGET_MS);

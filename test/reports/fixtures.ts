@@ -50,6 +50,7 @@ export function copy(overrides: Partial<CopyRecord> & { volumeId?: string } = {}
     progress: 100,
     failure: null,
     attempts: 1,
+    unansweredAt: null,
     updatedAt: overrides.completedAt ?? hoursAgo(1),
     ...rest,
   };

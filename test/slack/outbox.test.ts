@@ -11,7 +11,7 @@ import type { Store } from '../../src/store/port.js';
 import { filing } from '../store/fixtures/builders.js';
 
 interface WebCall {
-  method: 'postMessage' | 'postEphemeral' | 'update' | 'openDm' | 'publishHome';
+  method: 'postMessage' | 'postEphemeral' | 'update' | 'openDm' | 'publishHome' | 'respond';
   channel: string;
   text?: string;
   threadTs?: string;
@@ -83,6 +83,10 @@ class FakeSlackWeb implements SlackWeb {
 
   async usergroupMembers() {
     return [];
+  }
+
+  async respond(url: string, body: Record<string, unknown>) {
+    this.calls.push({ method: 'respond', channel: url, text: String(body.text), at: Date.now() });
   }
 }
 

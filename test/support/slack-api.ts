@@ -6,6 +6,8 @@ export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
   at: number;
+  /** The URL path called: for `response_url` calls, which interaction's URL was answered. */
+  path?: string;
 }
 
 type Responder = (
@@ -50,7 +52,12 @@ export class SlackApiStandIn {
         // Web API calls arrive under /api/<method>; anything else is a response_url the bot answered.
         const path = (req.url ?? '').split('?')[0] ?? '';
         const method = path.startsWith('/api/') ? path.slice('/api/'.length) : `response_url`;
-        const call: SlackCall = { method, args: parseArgs(raw, req.headers['content-type']), at: Date.now() };
+        const call: SlackCall = {
+          method,
+          args: parseArgs(raw, req.headers['content-type']),
+          at: Date.now(),
+          path,
+        };
         this.calls.push(call);
         for (const r of this.responders) {
           const scripted = r(call);

@@ -1,48 +1,65 @@
 import type { App } from '@slack/bolt';
-import { helpText, parseCommand, USAGE } from '../../domain/command.js';
+import { helpText, parseCommand } from '../../domain/command.js';
+import type { Inbox } from '../../inbox/inbox.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
+import type { IntentPayload } from '../../requests/intents.js';
 import type { RequestService } from '../../requests/service.js';
 import { escapeSlack } from '../blocks/format.js';
 import { requestModal } from '../blocks/modal.js';
+import type { ReplyTo } from '../outbox-messages.js';
 
 export interface CommandDeps {
   service: RequestService;
-  report: () => Promise<{ text: string; blocks?: unknown[] }>;
+  inbox: Inbox;
   log: Logger;
   metrics: Metrics;
 }
 
-/** Problems are user text echoed back: escaped, so `<!channel>` in a bad option cannot ping anyone. */
-export function problemsText(problems: string[]): string {
-  return [
-    `:warning: ${problems.length === 1 ? 'That request has a problem' : `That request has ${problems.length} problems`}; nothing was filed.`,
-    ...problems.map((p) => `• ${escapeSlack(p)}`),
-    '```',
-    escapeSlack(USAGE),
-    '```',
-  ].join('\n');
-}
+/** Said in the ack when the intent cannot be recorded: Slack is then told nothing was accepted. */
+export const NOT_RECORDED =
+  ':x: The bot cannot record that right now (its database is not answering); nothing was done. Try again in a moment.';
+
+import { problemsText } from '../blocks/problems.js';
+
+export { problemsText };
 
 export function registerCommands(app: App, deps: CommandDeps): void {
   const { service, log, metrics } = deps;
-  app.command('/snapshot-copy', async ({ command, ack, respond, client }) => {
+  app.command('/snapshot-copy', async ({ command, ack, client }) => {
     const started = performance.now();
     const parsed = parseCommand(command.text ?? '');
     const acked = (outcome: string) => {
       metrics.ackSeconds.observe((performance.now() - started) / 1000);
       metrics.slackRequests.inc({ kind: 'command', outcome });
     };
-    /** After ack, the only way to tell the user anything is response_url: a failure must say so too. */
-    const answer = async (work: () => Promise<string>, what: string) => {
-      let text: string;
+    const reply: ReplyTo = {
+      userId: command.user_id,
+      responseUrl: command.response_url,
+      channel: command.channel_id,
+    };
+    /**
+     * Recorded before the ack (SPEC §10): once Slack shows the user it was accepted, a crash cannot
+     * lose it. Carried out after the ack, from the record; its answer goes through the outbox.
+     */
+    const accept = async (payload: IntentPayload, outcome: string, ackText?: string) => {
+      let recorded: { id: number; fresh: boolean };
       try {
-        text = await work();
+        recorded = await deps.inbox.record({
+          dedupeKey: `command:${command.trigger_id}`,
+          kind: payload.type,
+          userId: command.user_id,
+          payload,
+        });
       } catch (err) {
-        log.error({ err, command: what }, `/snapshot-copy ${what} failed`);
-        text = `:x: \`${what}\` failed; try again in a moment.`;
+        log.error({ err }, 'could not record a slash command');
+        await ack({ response_type: 'ephemeral', text: NOT_RECORDED });
+        acked('unrecorded');
+        return;
       }
-      await respond({ response_type: 'ephemeral', text });
+      await ack(ackText ? { response_type: 'ephemeral', text: ackText } : undefined);
+      acked(outcome);
+      if (recorded.fresh) deps.inbox.run(recorded.id);
     };
     switch (parsed.kind) {
       case 'help':
@@ -62,32 +79,17 @@ export function registerCommands(app: App, deps: CommandDeps): void {
         });
         return;
       case 'status':
-        await ack();
-        acked('status');
-        await answer(() => service.status(command.user_id, parsed.request), 'status');
+        await accept(
+          { type: 'status', ...(parsed.request !== undefined ? { n: parsed.request } : {}), reply },
+          'status',
+        );
         return;
       case 'cancel':
-        await ack();
-        acked('cancel');
-        await answer(() => service.cancel(command.user_id, parsed.request), 'cancel');
+        await accept({ type: 'cancel', n: parsed.request, reply }, 'cancel');
         return;
-      case 'report': {
-        await ack();
-        acked('report');
-        let report: { text: string; blocks?: unknown[] };
-        try {
-          report = await deps.report();
-        } catch (err) {
-          log.error({ err }, '/snapshot-copy report failed');
-          report = { text: ':x: The DR report could not be built; try again in a moment.' };
-        }
-        await respond({
-          response_type: 'ephemeral',
-          text: report.text,
-          ...(report.blocks ? { blocks: report.blocks as never } : {}),
-        });
+      case 'report':
+        await accept({ type: 'report', reply }, 'report');
         return;
-      }
       case 'copy': {
         const resolved = service.resolve(parsed.spec);
         if (!resolved.ok) {
@@ -98,23 +100,16 @@ export function registerCommands(app: App, deps: CommandDeps): void {
           acked('invalid');
           return;
         }
-        await ack({ response_type: 'ephemeral', text: ':mag: Checking the source snapshots…' });
-        acked('copy');
-        try {
-          const result = await service.submit(parsed.spec, command.user_id, command.channel_id);
-          await respond({
-            response_type: 'ephemeral',
-            replace_original: true,
-            text: result.ok ? result.text : problemsText(result.problems),
-          });
-        } catch (err) {
-          log.error({ err }, 'filing a request failed');
-          await respond({
-            response_type: 'ephemeral',
-            replace_original: true,
-            text: `:x: The request could not be filed: ${escapeSlack(err instanceof Error ? err.message : String(err))}. Nothing was filed; try again.`,
-          });
-        }
+        await accept(
+          {
+            type: 'copy',
+            spec: parsed.spec,
+            channel: command.channel_id,
+            reply: { ...reply, replaceOriginal: true },
+          },
+          'copy',
+          ':mag: Checking the source snapshots…',
+        );
         return;
       }
     }

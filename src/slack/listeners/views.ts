@@ -1,10 +1,11 @@
 import type { App } from '@slack/bolt';
 import { MODAL_CALLBACK_ID, type ModalValues, parseModalSubmission } from '../../domain/modal.js';
+import type { Inbox } from '../../inbox/inbox.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { RequestService } from '../../requests/service.js';
 import type { Notifier } from '../outbox-messages.js';
-import { problemsText } from './commands.js';
+import { NOT_RECORDED } from './commands.js';
 
 function originChannel(privateMetadata: string | undefined, fallback: string): string {
   try {
@@ -25,7 +26,7 @@ function originChannel(privateMetadata: string | undefined, fallback: string): s
  */
 export function registerViews(
   app: App,
-  deps: { service: RequestService; notify: Notifier; log: Logger; metrics: Metrics; now: () => Date },
+  deps: { service: RequestService; inbox: Inbox; log: Logger; metrics: Metrics },
 ): void {
   app.view(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
     const userId = body.user.id;
@@ -44,20 +45,26 @@ export function registerViews(
       deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'invalid' });
       return;
     }
+    const channel = originChannel(view.private_metadata, userId);
+    // Recorded before the ack (SPEC §10); the receipt arrives as an ephemeral in the channel the
+    // form was opened from (a DM when the bot cannot post there), also after a restart.
+    let recorded: { id: number; fresh: boolean };
+    try {
+      recorded = await deps.inbox.record({
+        dedupeKey: `view:${(body as { trigger_id?: string }).trigger_id ?? `${view.id}:${view.hash}`}`,
+        kind: 'copy',
+        userId,
+        payload: { type: 'copy', spec: parsed.spec, channel, reply: { userId, channel } },
+      });
+    } catch (err) {
+      deps.log.error({ err }, 'could not record a form submission');
+      await ack({ response_action: 'errors', errors: { sources: NOT_RECORDED } });
+      deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'unrecorded' });
+      return;
+    }
     await ack();
     deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'copy' });
-    const channel = originChannel(view.private_metadata, userId);
-    const tell = (text: string) =>
-      channel === userId
-        ? deps.notify.dm(userId, text, deps.now())
-        : deps.notify.ephemeral(channel, userId, text, deps.now());
-    try {
-      const result = await deps.service.submit(parsed.spec, userId, channel);
-      await tell(result.ok ? result.text : problemsText(result.problems));
-    } catch (err) {
-      deps.log.error({ err }, 'filing a request from the form failed');
-      await tell(':x: Your snapshot copy request could not be filed; nothing was filed. Try again.');
-    }
+    if (recorded.fresh) deps.inbox.run(recorded.id);
   });
 }
 

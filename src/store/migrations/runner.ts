@@ -11,6 +11,7 @@ import { type Db, type EngineProfile, inWriteTransaction } from '../engine.js';
 import { initial } from './0001_initial.js';
 import { outboxChannelPacing } from './0002_outbox_channel_pacing.js';
 import { replicas } from './0003_replicas.js';
+import { durable } from './0004_durable.js';
 
 export interface Migration {
   id: number;
@@ -18,7 +19,7 @@ export interface Migration {
   up: (engine: EngineProfile) => string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, outboxChannelPacing, replicas];
+export const MIGRATIONS: readonly Migration[] = [initial, outboxChannelPacing, replicas, durable];
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';

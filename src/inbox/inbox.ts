@@ -1,0 +1,103 @@
+/**
+ * The inbox (SPEC §10): what Slack was told is accepted is never lost. A listener records the
+ * intent, then acks, then asks the inbox to carry it out; the handler writes the intent's
+ * consequences and marks it done in one transaction. An intent left unfinished by a crash (or by
+ * an error) is carried out again by whichever process finds its lease lapsed: at start, and on
+ * every engine tick.
+ */
+import pLimit from 'p-limit';
+import { backoffMs } from '../domain/backoff.js';
+import type { Logger } from '../observability/log.js';
+import type { IntentRecord, NewIntent, Store } from '../store/port.js';
+
+export interface InboxDeps {
+  store: Store;
+  owner: string;
+  now: () => Date;
+  log: Logger;
+  /** Carries an intent out; must call `tx.completeIntent` in the transaction of its consequences. */
+  handle: (intent: IntentRecord) => Promise<void>;
+  /** How long a process may work on an intent before another takes it over (default 2 min). */
+  leaseMs?: number;
+}
+
+/** Intents carried out at once when resuming: each may make a few AWS calls. */
+const RESUME_CONCURRENCY = 4;
+
+export class Inbox {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly resumeLimit = pLimit(RESUME_CONCURRENCY);
+
+  constructor(private readonly d: InboxDeps) {}
+
+  private get leaseMs(): number {
+    return this.d.leaseMs ?? 120_000;
+  }
+
+  /** Before the ack. A second delivery of the same interaction is recorded once (`fresh: false`). */
+  record(i: Omit<NewIntent, 'at'>): Promise<{ id: number; fresh: boolean }> {
+    return this.d.store.recordIntent({ ...i, at: this.d.now() });
+  }
+
+  /** After the ack: carries the intent out in the background. Never rejects. */
+  run(id: number): void {
+    const work = this.runOne(id).finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  /** Intents nobody is working on (a dead process's, a failed try's): carried out now. */
+  async resume(atStart = false): Promise<number> {
+    const { store, owner, now } = this.d;
+    const intents = await store.claimUnfinishedIntents({
+      owner,
+      now: now(),
+      leaseMs: this.leaseMs,
+      limit: 100,
+      ignoreLeases: atStart && !store.capabilities.sharedAcrossProcesses,
+    });
+    if (intents.length) this.d.log.info({ intents: intents.length }, 'carrying out recorded Slack intents');
+    await Promise.all(intents.map((i) => this.resumeLimit(() => this.carryOut(i))));
+    return intents.length;
+  }
+
+  /** Waits for the intents being carried out (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async runOne(id: number): Promise<void> {
+    const { store, owner, now, log } = this.d;
+    let intent: IntentRecord | undefined;
+    try {
+      intent = await store.claimIntent(id, { owner, now: now(), leaseMs: this.leaseMs });
+    } catch (err) {
+      // The database is away: the intent stays recorded, and a tick carries it out later.
+      log.error({ err, intent: id }, 'could not take up a recorded intent; it is retried');
+      return;
+    }
+    if (intent) await this.carryOut(intent);
+  }
+
+  private async carryOut(intent: IntentRecord): Promise<void> {
+    const { store, now, log } = this.d;
+    try {
+      await this.d.handle(intent);
+    } catch (err) {
+      const retryAt = new Date(
+        now().getTime() + backoffMs(intent.attempts, { baseMs: 2_000, capMs: 60_000, random: Math.random() }),
+      );
+      log.error(
+        { err, intent: intent.id, kind: intent.kind, retryAt },
+        'carrying out an intent failed; it is retried',
+      );
+      await store
+        .releaseIntent(intent.id, { error: err instanceof Error ? err.message : String(err), retryAt })
+        .catch((releaseError: unknown) =>
+          log.error(
+            { err: releaseError, intent: intent.id },
+            'could not hand an intent back; its lease lapses',
+          ),
+        );
+    }
+  }
+}

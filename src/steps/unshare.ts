@@ -1,0 +1,105 @@
+/**
+ * Removing a share the bot added (SPEC §5.5): once no copy of the bot still needs it, after the
+ * copy completes or fails, or its request is cancelled — also after a crash, since the step was
+ * written with the change that ended the copy. A share that existed before is never removed: only
+ * shares recorded as `owned` get this step.
+ */
+import type { AwsGateway } from '../aws/gateway.js';
+import { findAccount } from '../domain/resolve.js';
+import { roleSessionName } from '../domain/session-name.js';
+import type { AccountConfig } from '../domain/types.js';
+import type { Notifier } from '../slack/outbox-messages.js';
+import type { CopyRecord, ShareKey, StepRecord, Store } from '../store/port.js';
+import type { StepHandler } from './runner.js';
+
+export interface UnsharePayload extends ShareKey {
+  generation: number;
+  requester: string;
+}
+
+export const UNSHARE_STEP = 'unshare';
+
+/**
+ * Inside the transaction that ends these copies: a removal step for each share the bot owns. Each
+ * ending copy writes its own step (the step re-checks whether a copy still needs the share), so two
+ * copies ending at once on two replicas never both decide that the other still needs it.
+ */
+export async function scheduleUnshares(
+  tx: Store,
+  copies: CopyRecord[],
+  o: { at: Date; requester: string; afterCommit: () => void },
+): Promise<void> {
+  for (const copy of copies) {
+    const key = {
+      sourceRegion: copy.source.region,
+      snapshotId: copy.source.snapshotId,
+      destAccountId: copy.destination.accountId,
+    };
+    const share = await tx.getShare(key);
+    if (!share?.owned || share.removedAt) continue;
+    const payload: UnsharePayload = { ...key, generation: share.generation, requester: o.requester };
+    const { added } = await tx.addStep({
+      kind: UNSHARE_STEP,
+      payload,
+      at: o.at,
+      requestNumber: copy.requestNumber,
+      dedupeKey: `unshare:${key.sourceRegion}:${key.snapshotId}:${key.destAccountId}:${share.generation}:${copy.id}`,
+    });
+    if (added) tx.afterCommit(o.afterCommit);
+  }
+}
+
+export function unshareHandler(d: {
+  store: Store;
+  aws: Pick<AwsGateway, 'shareSnapshot' | 'unshareSnapshot'>;
+  accounts: AccountConfig[];
+  notify: Notifier;
+  now: () => Date;
+}): StepHandler {
+  return {
+    async run(step: StepRecord) {
+      const p = step.payload as UnsharePayload;
+      const share = await d.store.getShare(p);
+      // Removed already (another ending copy's step), or shared anew since: that generation's own steps decide.
+      if (!share || share.removedAt || share.generation !== p.generation || !share.owned) return;
+      if ((await d.store.countCopiesNeedingShare(p)) > 0) return;
+      const source = findAccount(d.accounts, share.sourceAccountId);
+      if (!source) throw new Error(`account ${share.sourceAccountId} is no longer configured`);
+      const session = roleSessionName({
+        ...(step.requestNumber !== null ? { request: step.requestNumber } : {}),
+        requester: p.requester,
+        purpose: 'unshare',
+      });
+      await d.aws.unshareSnapshot(source, p.sourceRegion, p.snapshotId, p.destAccountId, session);
+      const kept = await d.store.transaction(async (tx) => {
+        // A copy claimed while the removal was on its way needs the share back.
+        if ((await tx.countCopiesNeedingShare(p)) > 0) return true;
+        await tx.markShareRemoved({ ...p, at: d.now() });
+        await tx.appendAudit({
+          at: d.now(),
+          actor: 'bot',
+          action: 'share.removed',
+          ...(step.requestNumber !== null ? { requestNumber: step.requestNumber } : {}),
+          detail: { snapshotId: p.snapshotId, region: p.sourceRegion, account: p.destAccountId },
+        });
+        return false;
+      });
+      if (kept) await d.aws.shareSnapshot(source, p.sourceRegion, p.snapshotId, p.destAccountId, session);
+    },
+    async report(step: StepRecord, error: string, tx: Store) {
+      const p = step.payload as UnsharePayload;
+      if (step.requestNumber === null) return;
+      const request = await tx.getRequest(step.requestNumber);
+      if (!request) return;
+      await d.notify
+        .within(tx)
+        .reply(
+          request.n,
+          request.originChannel,
+          `:warning: Could not remove the temporary share of \`${p.snapshotId}\` with account ${p.destAccountId} (${error}); the bot keeps trying. To remove it by hand: \`aws ec2 modify-snapshot-attribute --snapshot-id ${p.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${p.destAccountId} --region ${p.sourceRegion}\``,
+          d.now(),
+          `unshare-failed:${p.snapshotId}:${p.destAccountId}:${p.generation}`,
+        );
+    },
+  };
+}
