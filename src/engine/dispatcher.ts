@@ -125,7 +125,8 @@ export class Dispatcher {
           );
           return await this.recordStarted(copy, existing);
         }
-        // Stored with the copy, so whichever process or replica claims it honours the wait.
+        // Stored with the copy (set when a slot was claimed, i.e. when a CopySnapshot may have been
+        // sent), so whichever process or replica claims it next honours the wait.
         const lostAt = copy.unansweredAt?.getTime();
         if (lostAt !== undefined && this.d.now().getTime() - lostAt < (this.d.lookupSettleMs ?? 15_000)) {
           await store.requeueCopy(copy.id, {
@@ -135,6 +136,7 @@ export class Dispatcher {
           });
           return 'requeued';
         }
+        await store.markCopyAttempt(copy.id, this.d.now());
       }
 
       if (source.id !== destination.id) await this.ensureShared(source, destination, copy, session);
@@ -246,7 +248,7 @@ export class Dispatcher {
       // Another tool (AWS Backup, DLM) holds the destination's copy quota: wait, never fail.
       await changeAndTell(
         store,
-        (tx) => tx.requeueCopy(copy.id, { at, holdDestination: true, reason: err.message }),
+        (tx) => tx.requeueCopy(copy.id, { at, holdDestination: true, reason: err.message, definite: true }),
         (c, tx) => events.requeued(c, 'copy-limit', tx),
       );
       return 'requeued';
@@ -255,7 +257,7 @@ export class Dispatcher {
       // The SDK already retried with backoff; the copy keeps its place and goes again shortly.
       await changeAndTell(
         store,
-        (tx) => tx.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message }),
+        (tx) => tx.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message, definite: true }),
         (c, tx) => events.requeued(c, 'throttled', tx),
       );
       return 'requeued';
@@ -269,8 +271,7 @@ export class Dispatcher {
       );
       await changeAndTell(
         store,
-        (tx) =>
-          tx.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message, unanswered: true }),
+        (tx) => tx.requeueCopy(copy.id, { at, holdDestination: false, reason: err.message }),
         (c, tx) => events.requeued(c, 'recovered', tx),
       );
       return 'requeued';

@@ -133,6 +133,8 @@ export class RequestService {
 
   async decide(asked: Asked, input: DecisionInput): Promise<DecisionResult> {
     const { d } = this;
+    // Like filings, follow-up work lets the acks of Slack requests arriving meanwhile go first.
+    await d.acksFirst?.();
     const result = await decide(
       {
         store: d.store,

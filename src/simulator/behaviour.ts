@@ -30,6 +30,11 @@ export interface Behaviour {
   keyFailureDelayMs: number;
   /** When set, AssumeRole credentials live this long regardless of DurationSeconds (to test refresh). */
   sessionLifetimeSeconds?: number;
+  /**
+   * DescribeSnapshots is eventually consistent: a snapshot this young (simulated ms) is not yet in
+   * listings by filter (it is found by its ID). 0 = listed at once.
+   */
+  listingDelayMs: number;
 }
 
 /** Everything a simulated operation needs for one request. */

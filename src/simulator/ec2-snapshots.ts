@@ -152,8 +152,9 @@ export function describeSnapshots(ctx: HandlerContext, p: QueryParams): XmlObjec
   if (ids.length > 0) {
     candidates = ids.map((id) => findVisible(ctx, id));
   } else {
+    const listedBefore = ctx.now - ctx.behaviour.listingDelayMs;
     candidates = [...ctx.world.snapshots.values()].filter(
-      (s) => s.region === ctx.region && visibleTo(s, caller),
+      (s) => s.region === ctx.region && visibleTo(s, caller) && s.startTime <= listedBefore,
     );
   }
   const matched = candidates

@@ -33,6 +33,8 @@ export interface SimulatorOptions {
   /** Lifetime of AssumeRole credentials, overriding DurationSeconds (to exercise refresh). */
   sessionLifetimeSeconds?: number;
   throttle?: ThrottleSettings & { seed?: number };
+  /** How long (simulated ms) a new snapshot stays out of DescribeSnapshots listings by filter; default 0. */
+  listingDelayMs?: number;
 }
 
 export interface CallRecord {
@@ -64,6 +66,10 @@ export interface SimulatorHandle {
   throttleNext(n: number, action?: string): void;
   /** The next `n` successful CopySnapshot calls create their copy, then the connection is cut unanswered. */
   dropNextCopyResponses(n: number): void;
+  /** DescribeSnapshots listings by filter leave out snapshots younger than this (eventual consistency). */
+  setListingDelay(ms: number): void;
+  /** Real milliseconds each call of an action waits before it is handled (a slow AWS). */
+  setLatency(latency: Record<string, number>): void;
   clearCalls(): void;
   /** The standard SDK endpoint variables pointing at this simulator. */
   endpointEnv(): Record<string, string>;
@@ -169,6 +175,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const behaviour: Behaviour = {
     copyDuration: options.copyDuration ?? defaultCopyDuration,
     keyFailureDelayMs: options.keyFailureDelayMs ?? 5_000,
+    listingDelayMs: options.listingDelayMs ?? 0,
+  };
+  let latency: Record<string, number> = {};
+  const actionOf = (req: IncomingMessage, body: string): string => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') return target.slice(KMS_TARGET_PREFIX.length);
+    return (
+      /(?:^|&)Action=([A-Za-z]+)/.exec(
+        `${new URL(req.url ?? '/', 'http://s').search.slice(1)}&${body}`,
+      )?.[1] ?? ''
+    );
   };
   if (options.sessionLifetimeSeconds !== undefined)
     behaviour.sessionLifetimeSeconds = options.sessionLifetimeSeconds;
@@ -244,7 +261,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   const server = createServer((req, res) => {
     readBody(req).then(
-      (body) => handle(req, res, body),
+      (body) => {
+        const wait = latency[actionOf(req, body)] ?? 0;
+        if (wait > 0) setTimeout(() => handle(req, res, body), wait);
+        else handle(req, res, body);
+      },
       () => req.socket.destroy(),
     );
   });
@@ -264,6 +285,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     setThrottle: (s) => faults.setThrottle(s),
     throttleNext: (n, action) => faults.throttleNext(n, action),
     dropNextCopyResponses: (n) => faults.dropNextCopyResponses(n),
+    setListingDelay: (ms) => {
+      behaviour.listingDelayMs = ms;
+    },
+    setLatency: (l) => {
+      latency = { ...l };
+    },
     clearCalls: () => {
       calls.length = 0;
     },

@@ -94,6 +94,9 @@ export async function claimStartableCopies({ db, engine }: Ctx, input: ClaimInpu
         claim_owner: input.owner,
         attempts: eb('attempts', '+', 1),
         updated_at: at,
+        // From here a CopySnapshot may be on its way; kept through a crash or a lost answer, so
+        // whichever process claims the copy next waits before trusting an empty tag lookup.
+        unanswered_at: sql<string>`coalesce(unanswered_at, ${at})`,
       }))
       .where('id', 'in', picked)
       .where('state', '=', 'queued')
@@ -164,8 +167,9 @@ export function requeueCopy(ctx: Ctx, copyId: number, input: RequeueInput) {
     {
       claimed_at: null,
       claim_owner: null,
-      // Kept until the copy starts: whichever process claims it next honours the listing delay.
-      ...(input.unanswered ? { unanswered_at: at } : {}),
+      // AWS said no for certain (quota, throttling): no copy was made, there is nothing to wait for.
+      // Otherwise the time a CopySnapshot may have been sent is kept for the next claimer.
+      ...(input.definite ? { unanswered_at: null } : {}),
     },
     async (trx, row) => {
       if (!input.holdDestination) return;
@@ -183,6 +187,16 @@ export function requeueCopy(ctx: Ctx, copyId: number, input: RequeueInput) {
         .execute();
     },
   );
+}
+
+/** A CopySnapshot is about to be sent again (an earlier one was not found after the wait). */
+export async function markCopyAttempt({ db }: Ctx, copyId: number, at: Date): Promise<void> {
+  await db
+    .updateTable('copies')
+    .set({ unanswered_at: iso(at) })
+    .where('id', '=', copyId)
+    .where('state', '=', 'starting')
+    .execute();
 }
 
 export async function releaseHold({ db }: Ctx, accountId: string, region: string): Promise<void> {

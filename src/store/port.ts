@@ -190,8 +190,8 @@ export interface RequeueInput {
   /** Hold the destination until one of the bot's own copies there completes (ResourceLimitExceeded). */
   holdDestination: boolean;
   reason: string;
-  /** The CopySnapshot got no definite answer: stored, so any process waits before trusting a lookup. */
-  unanswered?: boolean;
+  /** AWS refused for certain (quota, throttling): no copy exists, the lost-answer wait is cleared. */
+  definite?: boolean;
 }
 
 export interface DestinationKey {
@@ -385,6 +385,8 @@ export interface Store {
   /** starting → queued with its original queuedAt, so it keeps its place. */
   requeueCopy(copyId: number, input: RequeueInput): Promise<CopyChange | undefined>;
   releaseHold(accountId: string, region: string): Promise<void>;
+  /** A CopySnapshot is about to be sent again: the lost-answer wait starts anew from `at`. */
+  markCopyAttempt(copyId: number, at: Date): Promise<void>;
   /** True when the percentage changed (worth a chat.update). */
   recordProgress(copyId: number, input: { progress: number; at: Date }): Promise<boolean>;
   /** copying → completed; also releases a hold on its destination. */
