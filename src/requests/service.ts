@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { AwsError } from '../aws/errors.js';
 import { type ResolveProblem, resolveRequest } from '../domain/resolve.js';
 import type { AccountConfig, ApprovalsConfig, CopyRequestSpec } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
@@ -85,7 +86,29 @@ export class RequestService {
     const resolved = this.resolve(spec);
     if (!resolved.ok)
       return this.answer(asked, problemsText(resolved.problems.map((p: ResolveProblem) => p.message)));
-    const result = await this.filings(async () => {
+    let result: Awaited<ReturnType<typeof fileRequest>>;
+    try {
+      result = await this.fileFromIntent(asked, resolved, requesterId, channel);
+    } catch (err) {
+      // AWS said no (a role it will not let the bot assume, a denied read): tell the requester at
+      // once. Anything else (the database away) is retried from the record by the inbox.
+      if (!(err instanceof AwsError)) throw err;
+      return this.answer(
+        asked,
+        `:x: The request could not be filed: ${escapeSlack(err.message)}. Nothing was filed; try again.`,
+      );
+    }
+    if (!result.ok) await this.answer(asked, problemsText(result.problems));
+  }
+
+  private fileFromIntent(
+    asked: Asked,
+    resolved: Extract<ReturnType<typeof resolveRequest>, { ok: true }>,
+    requesterId: string,
+    channel: string,
+  ) {
+    const { d } = this;
+    return this.filings(async () => {
       await d.acksFirst?.();
       return fileRequest(
         { store: d.store, aws: d.aws, accounts: d.accounts, approvals: d.approvals, now: d.now },
@@ -118,7 +141,6 @@ export class RequestService {
         },
       );
     });
-    if (!result.ok) await this.answer(asked, problemsText(result.problems));
   }
 
   /**

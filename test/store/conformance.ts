@@ -733,4 +733,160 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       );
     });
   });
+
+  describe('transitions, races and durable records', () => {
+    it('ends a cancel racing an approval and a claim in exactly one of them, every time, with no error', async () => {
+      const other = await peer();
+      const outcomes = { cancelled: 0, started: 0 };
+      for (let i = 0; i < 100; i++) {
+        const { request } = await store.fileRequest(
+          filing({ at: at(i) }, [
+            newCopy(`snap-${String(i).padStart(17, '0')}`),
+            newCopy(`snap-${String(i).padStart(16, '0')}b`),
+          ]),
+        );
+        const [, cancel] = await Promise.all([
+          (async () => {
+            await other.approveRequest(request.n, at(i));
+            return other.claimStartableCopies({ limits: limits(1000), now: at(i), owner: 'w1' });
+          })(),
+          store.cancelRequest(request.n, at(i), 'U0REQUESTER'),
+        ]);
+        const end = await store.getRequest(request.n);
+        const copies = (await store.getCopies(request.n)).map((c) => c.state);
+        if (end?.state === 'cancelled') {
+          expect(copies).toEqual(['cancelled', 'cancelled']);
+          outcomes.cancelled++;
+        } else {
+          expect(end?.state).toBe('copying');
+          expect(copies).toEqual(['starting', 'starting']);
+          expect(cancel.cancelled).toEqual([]);
+          outcomes.started++;
+        }
+      }
+      expect(outcomes.cancelled + outcomes.started).toBe(100);
+    });
+
+    it('refuses a state change the transition table does not allow', async () => {
+      const { request, copies } = await fileQueued();
+      expect(
+        await store.transitionRequest(request.n, { from: ['approved'], to: 'pending_approval', at: at(1) }),
+      ).toBe(false);
+      expect(await store.completeCopy(copies[0]!.id, { at: at(2) })).toBeUndefined();
+      expect((await store.getCopies(request.n))[0]?.state).toBe('queued');
+    });
+
+    it('commits a transaction whole or not at all, and runs what waits for the commit only after it', async () => {
+      const woken: string[] = [];
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.fileRequest(filing());
+          tx.afterCommit(() => woken.push('rolled back'));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await store.listRequests({ limit: 10 })).toEqual([]);
+      await store.transaction(async (tx) => {
+        const { request } = await tx.fileRequest(filing());
+        await tx.appendAudit({ at: at(1), actor: 'bot', action: 'x', requestNumber: request.n, detail: {} });
+        tx.afterCommit(() => woken.push('committed'));
+        expect(woken).toEqual([]);
+      });
+      expect(woken).toEqual(['committed']);
+      expect((await store.listAudit({})).map((a) => a.action)).toEqual(['request.filed', 'x']);
+    });
+
+    it('records an intent once per Slack delivery and hands it to one process at a time', async () => {
+      const other = await peer();
+      const first = await store.recordIntent({
+        dedupeKey: 'command:t1',
+        kind: 'copy',
+        userId: 'U1',
+        payload: { a: 1 },
+        at: at(0),
+      });
+      const again = await store.recordIntent({
+        dedupeKey: 'command:t1',
+        kind: 'copy',
+        userId: 'U1',
+        payload: { a: 1 },
+        at: at(0),
+      });
+      expect(first.fresh).toBe(true);
+      expect(again).toEqual({ id: first.id, fresh: false });
+      expect(await store.claimIntent(first.id, { owner: 'p1', now: at(1), leaseMs: 600_000 })).toMatchObject({
+        kind: 'copy',
+        payload: { a: 1 },
+        attempts: 1,
+      });
+      expect(await other.claimIntent(first.id, { owner: 'p2', now: at(2), leaseMs: 600_000 })).toBeUndefined();
+      expect(
+        await other.claimUnfinishedIntents({ owner: 'p2', now: at(2), leaseMs: 600_000, limit: 10 }),
+      ).toEqual([]);
+      // The first process died: once its lease lapsed, another takes the intent up.
+      const taken = await other.claimUnfinishedIntents({
+        owner: 'p2',
+        now: at(120),
+        leaseMs: 600_000,
+        limit: 10,
+      });
+      expect(taken.map((t) => [t.id, t.attempts])).toEqual([[first.id, 2]]);
+      await other.completeIntent(first.id, at(121));
+      expect(
+        await store.claimUnfinishedIntents({
+          owner: 'p1',
+          now: at(999),
+          leaseMs: 1,
+          limit: 10,
+          ignoreLeases: true,
+        }),
+      ).toEqual([]);
+    });
+
+    it('runs each durable step in one process at a time and retries it later', async () => {
+      const other = await peer();
+      const { id } = await store.addStep({ kind: 'unshare', payload: { s: 1 }, at: at(0), dedupeKey: 'k1' });
+      expect(
+        (await store.addStep({ kind: 'unshare', payload: { s: 1 }, at: at(0), dedupeKey: 'k1' })).added,
+      ).toBe(false);
+      const [a, b] = await Promise.all([
+        store.claimSteps({ owner: 'p1', now: at(1), leaseMs: 600_000, limit: 5 }),
+        other.claimSteps({ owner: 'p2', now: at(1), leaseMs: 600_000, limit: 5 }),
+      ]);
+      expect([...a, ...b].map((s) => s.id)).toEqual([id]);
+      await store.retryStepLater(id, { notBefore: at(30), error: 'throttled', reported: at(1) });
+      expect(await store.claimSteps({ owner: 'p1', now: at(10), leaseMs: 600_000, limit: 5 })).toEqual([]);
+      const [retried] = await store.claimSteps({ owner: 'p1', now: at(31), leaseMs: 600_000, limit: 5 });
+      expect(retried).toMatchObject({ id, attempts: 2, lastError: 'throttled' });
+      expect(retried?.reportedAt).not.toBeNull();
+      await store.completeStep(id, at(32));
+      expect(await store.countOpenSteps()).toBe(0);
+    });
+
+    it('remembers whether the bot added a share, and each time it is shared anew', async () => {
+      const key = {
+        sourceRegion: 'us-east-1',
+        snapshotId: 'snap-0123456789abcdef0',
+        destAccountId: '222222222222',
+      };
+      const first = await store.recordShare({
+        ...key,
+        sourceAccountId: '111111111111',
+        owned: true,
+        at: at(0),
+      });
+      expect(first).toMatchObject({ owned: true, generation: 1, removedAt: null });
+      expect(await store.markShareRemoved({ ...key, generation: 2, at: at(1) })).toBe(false);
+      expect(await store.markShareRemoved({ ...key, generation: 1, at: at(1) })).toBe(true);
+      const again = await store.recordShare({
+        ...key,
+        sourceAccountId: '111111111111',
+        owned: false,
+        at: at(2),
+      });
+      expect(again).toMatchObject({ owned: false, generation: 2, removedAt: null });
+      await fileQueued([newCopy(key.snapshotId, { accountId: key.destAccountId })]);
+      expect(await store.countCopiesNeedingShare(key)).toBe(1);
+    });
+  });
 }
