@@ -39,17 +39,19 @@ blockquote{border-left:4px solid #ddd;margin:2px 0;padding-left:8px}.mention{bac
 <script>
 const S={state:null,user:null,channel:'C0TEAM',tab:'channel',thread:null};
 const $=(t,a={},...kids)=>{const e=document.createElement(t);for(const[k,v]of Object.entries(a)){if(v==null||v===false)continue;if(k==='on')for(const[ev,f]of Object.entries(v))e.addEventListener(ev,f);else if(k==='html')e.innerHTML=v;else e.setAttribute(k,v===true?'':v)}for(const k of kids.flat())if(k!=null)e.append(k);return e};
-const esc=s=>String(s).replace(/&(?!amp;|lt;|gt;)/g,'&amp;').replace(/"/g,'&quot;');
+const esc=s=>String(s).replace(/&(?!amp;|lt;|gt;)/g,'&amp;').replace(/"/g,'&quot;').replace(/</g,'&lt;').replace(/>/g,'&gt;');
+const tok=s=>String(s).replace(/&(?!amp;|lt;|gt;)/g,'&amp;').replace(/"/g,'&quot;').replace(/</g,'\u0001').replace(/>/g,'\u0002');
 const nameOf=id=>{const p=S.state.people.find(p=>p.id===id);return p?p.realName:id===S.state.bot?'snapshot-copy':id};
-const EMOJI={white_check_mark:'✅',x:'❌',warning:'⚠️',hourglass:'⌛',double_vertical_bar:'⏸️',arrow_forward:'▶️',arrows_counterclockwise:'🔄',no_entry_sign:'🚫',closed_lock_with_key:'🔐',mag:'🔍',large_green_circle:'🟢',large_yellow_circle:'🟡',red_circle:'🔴',wave:'👋',lock:'🔒',tada:'🎉',inbox_tray:'📥'};
-function mrkdwn(t){let s=esc(t);const codes=[];s=s.replace(/\x60\x60\x60([\s\S]*?)\x60\x60\x60/g,(_,c)=>{codes.push('<pre>'+c+'</pre>');return '\u0000'+(codes.length-1)+'\u0000'});
+const E=(c,ch)=>'<span style="color:'+c+'">'+ch+'</span>';
+const EMOJI={white_check_mark:E('#2eb67d','✔'),x:E('#e01e5a','✖'),warning:E('#e8912d','⚠'),hourglass:E('#616061','⌛'),double_vertical_bar:E('#616061','‖'),arrow_forward:E('#1264a3','▶'),arrows_counterclockwise:E('#1264a3','↻'),no_entry_sign:E('#e01e5a','⊘'),closed_lock_with_key:E('#e8912d','⚷'),mag:E('#616061','⌕'),large_green_circle:E('#2eb67d','●'),large_yellow_circle:E('#ecb22e','●'),red_circle:E('#e01e5a','●'),wave:'',lock:E('#e8912d','⚷'),tada:'',inbox_tray:''};
+function mrkdwn(t){let s=tok(t);const codes=[];s=s.replace(/\x60\x60\x60([\s\S]*?)\x60\x60\x60/g,(_,c)=>{codes.push('<pre>'+c+'</pre>');return '\u0000'+(codes.length-1)+'\u0000'});
 s=s.replace(/\x60([^\x60\n]+)\x60/g,(_,c)=>{codes.push('<code>'+c+'</code>');return '\u0000'+(codes.length-1)+'\u0000'});
-s=s.replace(/&lt;@([UW][A-Z0-9]+)(\|[^&]*)?&gt;/g,(_,id)=>'<span class="mention">@'+nameOf(id)+'</span>')
-.replace(/&lt;!date\^(\d+)\^[^|]*\|([^&]*)&gt;/g,(_,sec)=>new Date(sec*1000).toLocaleString([], {month:'short',day:'numeric',hour:'2-digit',minute:'2-digit'}))
-.replace(/&lt;!(here|channel|everyone)&gt;/g,'@$1').replace(/&lt;#(C[A-Z0-9]+)(\|[^&]*)?&gt;/g,(_,id)=>'<span class="mention">#'+(S.state.channels.find(c=>c.id===id)||{name:id}).name+'</span>')
-.replace(/&lt;(https?:[^|&]+)\|([^&]+)&gt;/g,'<a href="$1" target="_blank">$2</a>').replace(/&lt;(https?:[^&]+)&gt;/g,'<a href="$1" target="_blank">$1</a>')
+s=s.replace(/\u0001@([UW][A-Z0-9]+)(\|[^\u0002]*)?\u0002/g,(_,id)=>'<span class="mention">@'+nameOf(id)+'</span>')
+.replace(/\u0001!date\^(\d+)\^[^|]*\|([^\u0002]*)\u0002/g,(_,sec)=>new Date(sec*1000).toLocaleString([], {month:'short',day:'numeric',hour:'2-digit',minute:'2-digit'}))
+.replace(/\u0001!(here|channel|everyone)\u0002/g,'@$1').replace(/\u0001#(C[A-Z0-9]+)(\|[^\u0002]*)?\u0002/g,(_,id)=>'<span class="mention">#'+(S.state.channels.find(c=>c.id===id)||{name:id}).name+'</span>')
+.replace(/\u0001(https?:[^|\u0002]+)\|([^\u0002]+)\u0002/g,'<a href="$1" target="_blank">$2</a>').replace(/\u0001(https?:[^\u0002]+)\u0002/g,'<a href="$1" target="_blank">$1</a>')
 .replace(/(^|[\s(])\*([^*\n]+)\*/g,'$1<b>$2</b>').replace(/(^|[\s(])_([^_\n]+)_/g,'$1<i>$2</i>').replace(/(^|\s)~([^~\n]+)~/g,'$1<s>$2</s>')
-.replace(/^&gt; ?(.*)$/gm,'<blockquote>$1</blockquote>').replace(/:([a-z0-9_+-]+):/g,(m,n)=>EMOJI[n]||m).replace(/\n/g,'<br>');
+.replace(/^\u0002 ?(.*)$/gm,'<blockquote>$1</blockquote>').replace(/\u0001/g,'&lt;').replace(/\u0002/g,'&gt;').replace(/:([a-z0-9_+-]+):/g,(m,n)=>EMOJI[n]||m).replace(/\n/g,'<br>');
 return s.replace(/\u0000(\d+)\u0000/g,(_,i)=>codes[i])}
 const txt=o=>!o?'':o.type==='mrkdwn'?mrkdwn(o.text):esc(o.text).replace(/:([a-z0-9_+-]+):/g,(m,n)=>EMOJI[n]||m);
 function rich(el){const inner=(els)=>(els||[]).map(e=>{if(e.type==='text'){let h=esc(e.text).replace(/\n/g,'<br>');const st=e.style||{};if(st.code)h='<code>'+h+'</code>';if(st.bold)h='<b>'+h+'</b>';if(st.italic)h='<i>'+h+'</i>';if(st.strike)h='<s>'+h+'</s>';return h}
