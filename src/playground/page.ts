@@ -43,7 +43,7 @@ const esc=s=>String(s).replace(/&(?!amp;|lt;|gt;)/g,'&amp;').replace(/"/g,'&quot
 const tok=s=>String(s).replace(/&(?!amp;|lt;|gt;)/g,'&amp;').replace(/"/g,'&quot;').replace(/</g,'\u0001').replace(/>/g,'\u0002');
 const nameOf=id=>{const p=S.state.people.find(p=>p.id===id);return p?p.realName:id===S.state.bot?'snapshot-copy':id};
 const E=(c,ch)=>'<span style="color:'+c+'">'+ch+'</span>';
-const EMOJI={white_check_mark:E('#2eb67d','✔'),x:E('#e01e5a','✖'),warning:E('#e8912d','⚠'),hourglass:E('#616061','⌛'),double_vertical_bar:E('#616061','‖'),arrow_forward:E('#1264a3','▶'),arrows_counterclockwise:E('#1264a3','↻'),no_entry_sign:E('#e01e5a','⊘'),closed_lock_with_key:E('#e8912d','⚷'),mag:E('#616061','⌕'),large_green_circle:E('#2eb67d','●'),large_yellow_circle:E('#ecb22e','●'),red_circle:E('#e01e5a','●'),wave:'',lock:E('#e8912d','⚷'),tada:'',inbox_tray:''};
+const EMOJI={white_check_mark:E('#2eb67d','✔'),x:E('#e01e5a','✖'),warning:E('#e8912d','⚠'),hourglass:E('#616061','⌛'),double_vertical_bar:E('#616061','‖'),arrow_forward:E('#1264a3','▶'),arrows_counterclockwise:E('#1264a3','↻'),no_entry_sign:E('#e01e5a','⊘'),closed_lock_with_key:E('#e8912d','⚷'),mag:E('#616061','⌕'),large_green_circle:E('#2eb67d','●'),large_yellow_circle:E('#ecb22e','●'),red_circle:E('#e01e5a','●'),wave:E('#ecb22e','✋'),lock:E('#e8912d','⚷'),tada:E('#ecb22e','✦'),inbox_tray:E('#1264a3','⤓')};
 function mrkdwn(t){let s=tok(t);const codes=[];s=s.replace(/\x60\x60\x60([\s\S]*?)\x60\x60\x60/g,(_,c)=>{codes.push('<pre>'+c+'</pre>');return '\u0000'+(codes.length-1)+'\u0000'});
 s=s.replace(/\x60([^\x60\n]+)\x60/g,(_,c)=>{codes.push('<code>'+c+'</code>');return '\u0000'+(codes.length-1)+'\u0000'});
 s=s.replace(/\u0001@([UW][A-Z0-9]+)(\|[^\u0002]*)?\u0002/g,(_,id)=>'<span class="mention">@'+nameOf(id)+'</span>')
@@ -91,7 +91,11 @@ main.replaceChildren(...kids);for(const el of main.querySelectorAll('.msgs'))el.
 if(keep){const t=main.querySelector(keep.inThread?'[data-thread-pane] textarea[data-composer]':'[data-open-channel] textarea[data-composer]');if(t){t.value=keep.v;t.focus()}}
 renderModals(st.modals)}
 let shownModal='';
-function renderModals(stack){const host=document.getElementById('modal');const sig=JSON.stringify(stack);if(sig===shownModal)return;shownModal=sig;host.replaceChildren(...stack.map((m,i)=>modal(m,i===stack.length-1)))}
+function renderModals(stack){const host=document.getElementById('modal');const sig=JSON.stringify(stack);if(sig===shownModal)return;shownModal=sig;
+const kept={};for(const w of host.querySelectorAll('[data-modal] [data-block-id]')){const key=w.closest('[data-modal]').dataset.viewId+'/'+w.dataset.blockId;kept[key]=[...w.querySelectorAll('input,textarea,select')].map(c=>c.multiple?[...c.selectedOptions].map(o=>o.value):c.type==='checkbox'?c.checked:c.value)}
+host.replaceChildren(...stack.map((m,i)=>modal(m,i===stack.length-1)));
+// Slack keeps what was typed when errors come back: so does the page.
+for(const w of host.querySelectorAll('[data-modal] [data-block-id]')){const v=kept[w.closest('[data-modal]').dataset.viewId+'/'+w.dataset.blockId];if(!v)continue;[...w.querySelectorAll('input,textarea,select')].forEach((c,i)=>{const x=v[i];if(c.multiple)for(const o of c.options)o.selected=x.includes(o.value);else if(c.type==='checkbox')c.checked=x;else c.value=x})}}
 function modal(m,active){const v=m.view;const inputs=(v.blocks||[]).map(b=>{if(b.type!=='input')return blocks([b],'modal')[0];const e=b.element||{};let c;
 if(e.type==='plain_text_input')c=e.multiline?$('textarea',{rows:3,placeholder:e.placeholder&&e.placeholder.text}):$('input',{type:'text',placeholder:e.placeholder&&e.placeholder.text,value:e.initial_value});
 else if(e.type==='static_select'||e.type==='multi_static_select'){const multi=e.type==='multi_static_select';c=$('select',{multiple:multi},multi?null:$('option',{value:''},'Select…'),...(e.options||[]).map(o=>$('option',{value:o.value,selected:(e.initial_option&&e.initial_option.value===o.value)||(e.initial_options||[]).some(x=>x.value===o.value)},o.text.text)))}

@@ -85,6 +85,8 @@ describe.skipIf(!hasChromium)('the playground page in headless Chromium', () => 
     expect(await approve.getAttribute('data-value')).toBe('R-1');
     await approve.click();
     await page.locator('[data-open-channel="C0APPROVALS"]', { hasText: 'Approved by' }).waitFor();
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'playground-approval-card.png') });
 
     await openChannel('C0TEAM');
     const request = page.locator('[data-open-channel="C0TEAM"] [data-message-ts]', {
@@ -145,6 +147,9 @@ describe.skipIf(!hasChromium)('the playground page in headless Chromium', () => 
     await expect
       .poll(() => page.locator('[data-modal] [data-block-error="sources"]').last().textContent())
       .toMatch(/snap/);
+    expect(await page.locator('[data-modal] [data-block-id="sources"] input').last().inputValue()).toBe(
+      'snap-nothex',
+    );
     await page.screenshot({ path: join(SHOTS, 'playground-form-error.png') });
     await page.locator('[data-modal] [data-block-id="sources"] input').last().fill('snap-0b0000000000000b1');
     await page
