@@ -11,8 +11,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`playground browser tests skipped: no Chromium at ${CHROMIUM}`);
 
-/** Screenshots land here; docs/playground-approved.png is the README's. */
-const SHOTS = join(process.cwd(), 'docs');
+/**
+ * Screenshots land in a temp folder; `UPDATE_SCREENSHOTS=1` writes them to docs/ instead, where
+ * docs/playground-approved.png is the README's.
+ */
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? join(process.cwd(), 'docs')
+  : mkdtempSync(join(tmpdir(), 'playground-shots-'));
 
 describe.skipIf(!hasChromium)('the playground page in headless Chromium', () => {
   let dir: string;
@@ -53,6 +58,7 @@ describe.skipIf(!hasChromium)('the playground page in headless Chromium', () => 
     await browser?.close();
     await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
+    console.log(`playground screenshots: ${SHOTS}`);
   });
 
   const as = (user: string) => page.selectOption('select[data-user-switcher]', user);
@@ -170,6 +176,29 @@ describe.skipIf(!hasChromium)('the playground page in headless Chromium', () => 
     await page.locator('[data-home]', { hasText: 'R-1' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, 'playground-home.png') });
   }, 20_000);
+
+  it('files every example command of the welcome message as written', async () => {
+    const welcome = pg.slack.messages.find((m) => m.channel === 'C0TEAM' && !m.ephemeralFor);
+    const commands = [...JSON.stringify(welcome?.blocks).matchAll(/`(\/snapshot-copy [^`]+ to [^`]+)`/g)].map(
+      (m) => m[1]!,
+    );
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+    for (const command of commands) {
+      const before = pg.slack.messages.length;
+      await pg.slack.command('U0REQUESTER', 'C0TEAM', command);
+      await expect
+        .poll(
+          () =>
+            pg.slack.messages
+              .slice(before)
+              .filter((m) => m.ephemeralFor === 'U0REQUESTER')
+              .map((m) => m.text)
+              .join(' '),
+          { timeout: 15_000 },
+        )
+        .toMatch(/Filed \*R-\d+\*/);
+    }
+  }, 60_000);
 
   it('answers unknown Web API methods as Slack does', async () => {
     const res = await fetch(`${pg.slack.apiUrl}no.such.method`, { method: 'POST' });
