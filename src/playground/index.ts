@@ -81,9 +81,9 @@ export async function startPlayground(env: Env, log: Logger, o: PlaygroundOption
           }
         : {}),
     });
-    slack.botUrl = `http://127.0.0.1:${bot.port}`;
-    if (host !== '127.0.0.1' && host !== 'localhost')
-      slack.botUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bot.port}`;
+    // The local Slack reaches the bot where it listens: loopback unless bound to one other address.
+    const botHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    slack.botUrl = `http://${botHost.includes(':') ? `[${botHost}]` : botHost}:${bot.port}`;
     const welcome = welcomeMessage(url);
     slack.post({ channel: 'C0TEAM', user: BOT_USER_ID, text: welcome.text, blocks: welcome.blocks });
     return {

@@ -329,9 +329,8 @@ export class LocalSlack {
 
   /** A slash command typed by `user` in `channel`; the ack's body shows as Slack shows it. */
   async command(user: string, channel: string, line: string): Promise<void> {
-    const [command = '', ...rest] = line.trim().split(/\s+/);
+    const command = line.trim().split(/\s+/)[0] ?? '';
     const text = line.trim().slice(command.length).trim();
-    void rest;
     const url = this.responseUrl(channel, user);
     const res = await this.send(
       new URLSearchParams({
