@@ -4,11 +4,11 @@ import { type RunningBot, startBot } from '../bot.js';
 import type { Env } from '../config/env.js';
 import { loadConfig, parseConfigText } from '../config/load.js';
 import type { Logger } from '../observability/log.js';
+import { sandboxCredentials } from '../sandbox.js';
 import {
   type CopyDurationModel,
   demoConfigYaml,
   demoWorld,
-  SANDBOX_IDENTITY,
   type SimulatorHandle,
   startSimulator,
 } from '../simulator/index.js';
@@ -74,10 +74,7 @@ export async function startPlayground(env: Env, log: Logger, o: PlaygroundOption
       ...(simulator
         ? {
             awsEndpoint: simulator.url,
-            awsCredentials: async () => ({
-              accessKeyId: SANDBOX_IDENTITY.accessKeyId,
-              secretAccessKey: SANDBOX_IDENTITY.secretAccessKey,
-            }),
+            awsCredentials: sandboxCredentials,
           }
         : {}),
     });
