@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { webApi } from '@slack/bolt';
+import { type CustomRoute, webApi } from '@slack/bolt';
 import { type AwsAccess, createAwsAccess } from './aws/access.js';
 import type { CredentialProvider } from './aws/credentials.js';
 import { type Env, envSummary } from './config/env.js';
@@ -48,6 +48,10 @@ export interface BotOptions {
   pollIntervalMs?: number;
   /** Pacing of Slack messages per channel; default 1 s (Slack's limit). */
   slackChannelIntervalMs?: number;
+  /** More routes on PORT beside /healthz and /metrics (the playground's page). */
+  extraRoutes?: CustomRoute[];
+  /** Address to listen on; default all interfaces (the playground: loopback). */
+  host?: string;
 }
 
 export interface RunningBot {
@@ -105,8 +109,9 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
       ...(env.slack.mode === 'socket' ? { appToken: env.slack.appToken } : {}),
       ...(env.slack.apiUrl ? { apiUrl: env.slack.apiUrl } : {}),
       port: env.port,
+      ...(o.host ? { host: o.host } : {}),
     },
-    healthRoutes({ ping: () => store.ping(), registry: metrics.registry }),
+    [...healthRoutes({ ping: () => store.ping(), registry: metrics.registry }), ...(o.extraRoutes ?? [])],
     log,
   );
   // The outbox owns pacing and 429s: its client must hand rate limits back instead of sleeping on them.

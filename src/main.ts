@@ -24,18 +24,23 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: env.logLevel });
   let sandbox: Sandbox | undefined;
-  let bot: RunningBot | undefined;
+  let bot: Pick<RunningBot, 'stop'> | undefined;
   try {
-    // Loaded only in sandbox mode: production never carries the simulator in memory.
-    if (env.aws === 'simulated')
-      sandbox = await (await import('./sandbox.js')).startSandbox(env.configPath, log);
-    const config = await loadConfig(env.configPath);
-    bot = await startBot({
-      env,
-      config,
-      log,
-      ...(sandbox ? { awsEndpoint: sandbox.simulator.url, awsCredentials: sandbox.credentials } : {}),
-    });
+    // The playground (no Slack app configured): loaded only then, like the simulator.
+    if (env.playground) {
+      bot = await (await import('./playground/index.js')).startPlayground(env, log);
+    } else {
+      // Loaded only in sandbox mode: production never carries the simulator in memory.
+      if (env.aws === 'simulated')
+        sandbox = await (await import('./sandbox.js')).startSandbox(env.configPath, log);
+      const config = await loadConfig(env.configPath);
+      bot = await startBot({
+        env,
+        config,
+        log,
+        ...(sandbox ? { awsEndpoint: sandbox.simulator.url, awsCredentials: sandbox.credentials } : {}),
+      });
+    }
   } catch (err) {
     await sandbox?.simulator.close();
     if (isExpected(err)) {

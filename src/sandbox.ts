@@ -11,6 +11,12 @@ import {
   startSimulator,
 } from './simulator/index.js';
 
+/** The bot's sandbox identity, valid only against the simulator (sandbox mode and the playground). */
+export const sandboxCredentials: CredentialProvider = async () => ({
+  accessKeyId: SANDBOX_IDENTITY.accessKeyId,
+  secretAccessKey: SANDBOX_IDENTITY.secretAccessKey,
+});
+
 export interface Sandbox {
   simulator: SimulatorHandle;
   credentials: CredentialProvider;
@@ -35,9 +41,6 @@ export async function startSandbox(configPath: string, log: Logger): Promise<San
   log.info({ url: simulator.url }, 'sandbox: AWS simulator started (nothing reaches AWS)');
   return {
     simulator,
-    credentials: async () => ({
-      accessKeyId: SANDBOX_IDENTITY.accessKeyId,
-      secretAccessKey: SANDBOX_IDENTITY.secretAccessKey,
-    }),
+    credentials: sandboxCredentials,
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type DatabaseTarget, parseDatabaseUrl } from '../store/open.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 
@@ -27,6 +28,11 @@ export interface Env {
   configPath: string;
   /** `simulated`: sandbox mode against the built-in AWS simulator. */
   aws: 'real' | 'simulated';
+  /**
+   * The playground (SPEC §11): a built-in local Slack instead of a Slack app. `slack` then holds
+   * the local Slack's credentials, generated at start; `main` points `apiUrl` at it.
+   */
+  playground?: { host: string };
   logLevel: LogLevel;
 }
 
@@ -49,6 +55,12 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
+
+  const slackText = get('SNAPSHOT_COPY_SLACK');
+  if (slackText !== undefined && slackText !== 'local' && slackText !== 'slack') {
+    problem('SNAPSHOT_COPY_SLACK', `must be unset, "local" (the playground) or "slack", got "${slackText}"`);
+  }
+  if (slackText !== 'slack' && wantsPlayground(env, slackText)) return readPlaygroundEnv(env, get, problems);
 
   const botToken = get('SLACK_BOT_TOKEN');
   if (botToken === undefined) {
@@ -100,8 +112,8 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
   }
 
   const awsText = get('SNAPSHOT_COPY_AWS');
-  if (awsText !== undefined && awsText !== 'simulated') {
-    problem('SNAPSHOT_COPY_AWS', `must be unset (real AWS) or "simulated", got "${awsText}"`);
+  if (awsText !== undefined && awsText !== 'simulated' && awsText !== 'sdk') {
+    problem('SNAPSHOT_COPY_AWS', `must be unset or "sdk" (real AWS), or "simulated", got "${awsText}"`);
   }
 
   const logLevelText = get('LOG_LEVEL')?.toLowerCase() ?? ENV_DEFAULTS.logLevel;
@@ -134,6 +146,54 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
     logLevel,
   };
 }
+
+/**
+ * SPEC §2: the playground runs when forced (`SNAPSHOT_COPY_SLACK=local`, also in production), or
+ * when no Slack variable is set at all outside production. A production bot never falls back.
+ */
+export function wantsPlayground(
+  env: Readonly<Record<string, string | undefined>>,
+  slack = env.SNAPSHOT_COPY_SLACK?.trim(),
+): boolean {
+  if (slack === 'local') return true;
+  if (slack === 'slack') return false;
+  const set = (name: string) => (env[name]?.trim() ?? '') !== '';
+  if (set('SLACK_BOT_TOKEN') || set('SLACK_APP_TOKEN') || set('SLACK_SIGNING_SECRET')) return false;
+  return env.NODE_ENV?.trim() !== 'production';
+}
+
+function readPlaygroundEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  get: (name: string) => string | undefined,
+  problems: ConfigProblem[],
+): Env {
+  // Everything but Slack is read as in the other modes; AWS defaults to the simulator here.
+  const rest = readEnv({
+    ...env,
+    SNAPSHOT_COPY_SLACK: 'slack',
+    SLACK_BOT_TOKEN: PLAYGROUND_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: 'placeholder',
+    SLACK_APP_TOKEN: '',
+    SLACK_API_URL: '',
+  });
+  if (problems.length > 0) {
+    throw new ConfigError(
+      'The environment is incomplete or invalid:',
+      problems,
+      `See ${ENV_README_SECTION}.`,
+    );
+  }
+  const awsText = get('SNAPSHOT_COPY_AWS');
+  return {
+    ...rest,
+    // Generated per run: the local Slack signs with it, so no request from elsewhere verifies.
+    slack: { mode: 'http', botToken: PLAYGROUND_BOT_TOKEN, signingSecret: randomBytes(24).toString('hex') },
+    aws: awsText === 'sdk' ? 'real' : 'simulated',
+    playground: { host: get('PLAYGROUND_HOST') ?? '127.0.0.1' },
+  };
+}
+
+export const PLAYGROUND_BOT_TOKEN = 'xoxb-playground-local-slack';
 
 function isHttpUrl(value: string): boolean {
   return /^https?:\/\//.test(value) && isParsableUrl(value);

@@ -218,8 +218,13 @@ export function demoWorld(now: number = Date.now()): WorldSpec {
     .build();
 }
 
-/** A configuration file (SPEC §3 format) that matches `demoWorld()`. */
-export function demoConfigYaml(): string {
+/**
+ * A configuration file (SPEC §3 format) that matches `demoWorld()`. The playground passes its own
+ * people: an approver group, no self-approval, and faster polling so progress can be watched.
+ */
+export function demoConfigYaml(
+  o: { approvers?: string[]; allowSelfApproval?: boolean; pollSeconds?: number } = {},
+): string {
   const { prod, audit, staging } = DEMO_ACCOUNTS;
   return `# Sandbox configuration matching the simulator's demo world (SNAPSHOT_COPY_AWS=simulated).
 slack:
@@ -241,9 +246,9 @@ accounts:
     roleArn: arn:aws:iam::${staging}:role/${DEMO_ROLE_NAME}
     regions: [us-east-1, eu-west-1]
 approvals:
-  approvers: [U0APPROVER1]
+  approvers: [${(o.approvers ?? ['U0APPROVER1']).join(', ')}]
   required: 1
-  allowSelfApproval: true
+  allowSelfApproval: ${o.allowSelfApproval ?? true}
   expireAfterHours: 24
   rules:
     - when: { crossAccount: true }
@@ -253,7 +258,7 @@ limits:
   overrides:
     - { account: audit, region: us-west-2, concurrentCopies: 5 }
 polling:
-  intervalSeconds: 5
+  intervalSeconds: ${o.pollSeconds ?? 5}
 reports:
   - { channel: C0DRSTATUS, cron: "0 9 * * 1-5", timezone: Europe/Berlin }
 drPolicies:

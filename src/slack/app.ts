@@ -21,6 +21,8 @@ export interface SlackConnection {
   /** Web API base URL override (Bolt `clientOptions.slackApiUrl`), for proxies and tests. */
   apiUrl?: string;
   port: number;
+  /** HTTP mode: the address to listen on; default all interfaces. */
+  host?: string;
 }
 
 export interface SlackApp {
@@ -141,7 +143,7 @@ export function createSlackApp(conn: SlackConnection, routes: CustomRoute[], log
     app,
     mode: 'http',
     start: async () => {
-      server = (await app.start(conn.port)) as Server;
+      server = (await app.start(conn.host ? { port: conn.port, host: conn.host } : conn.port)) as Server;
       return (server.address() as AddressInfo).port;
     },
     httpServer: () => server,

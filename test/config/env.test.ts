@@ -57,7 +57,8 @@ describe('readEnv', () => {
   it('names every missing variable at once and points at the README', () => {
     let caught: unknown;
     try {
-      readEnv({});
+      // NODE_ENV=production: without it, no Slack variable at all starts the playground (SPEC §2).
+      readEnv({ NODE_ENV: 'production' });
     } catch (error) {
       caught = error;
     }
@@ -91,7 +92,10 @@ describe('readEnv', () => {
       { DATABASE_URL: 'postgres://bot:hunter2@' },
       'DATABASE_URL: "postgres://bot:***@" is not a valid URL: use sqlite:<path> (e.g. sqlite:./data/snapshot-copy.db) or postgres://user:password@host:5432/database',
     ],
-    [{ SNAPSHOT_COPY_AWS: 'fake' }, 'SNAPSHOT_COPY_AWS: must be unset (real AWS) or "simulated", got "fake"'],
+    [
+      { SNAPSHOT_COPY_AWS: 'fake' },
+      'SNAPSHOT_COPY_AWS: must be unset or "sdk" (real AWS), or "simulated", got "fake"',
+    ],
     [
       { LOG_LEVEL: 'verbose' },
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',

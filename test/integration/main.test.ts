@@ -65,7 +65,8 @@ describe('starting the bot', () => {
   });
 
   it('names every missing variable and the README section, without a stack trace', async () => {
-    const run = runMain({ SLACK_SIGNING_SECRET: '' }, dir);
+    // Production: a missing Slack app is an error, never the playground (SPEC §2).
+    const run = runMain({ SLACK_SIGNING_SECRET: '', NODE_ENV: 'production' }, dir);
     const code = await run.exited;
     const out = run.output();
     expect(code).not.toBe(0);
