@@ -819,7 +819,9 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
         payload: { a: 1 },
         attempts: 1,
       });
-      expect(await other.claimIntent(first.id, { owner: 'p2', now: at(2), leaseMs: 600_000 })).toBeUndefined();
+      expect(
+        await other.claimIntent(first.id, { owner: 'p2', now: at(2), leaseMs: 600_000 }),
+      ).toBeUndefined();
       expect(
         await other.claimUnfinishedIntents({ owner: 'p2', now: at(2), leaseMs: 600_000, limit: 10 }),
       ).toEqual([]);
