@@ -198,3 +198,56 @@ describe('Dispatcher when the database fails right after AWS accepted a copy', (
     }
   });
 });
+
+describe('Dispatcher when the database fails during a pass', () => {
+  it('logs the failure and keeps running: the kick resolves and the next pass starts the copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dispatcher-'));
+    const store = await openStore(`sqlite:${join(dir, 'bot.db')}`);
+    try {
+      await store.migrate();
+      await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
+      const aws = fakeAws();
+      let down = true;
+      const flaky: Store = Object.create(store, {
+        claimStartableCopies: {
+          value: async (input: Parameters<Store['claimStartableCopies']>[0]) => {
+            if (down) throw new Error('connection terminated unexpectedly');
+            return store.claimStartableCopies(input);
+          },
+        },
+      });
+      const logged: string[] = [];
+      const log = createLogger({ level: 'silent' });
+      log.error = ((obj: unknown, msg?: string) => {
+        logged.push(String(msg));
+      }) as typeof log.error;
+      const dispatcher = new Dispatcher({
+        store: flaky,
+        aws: aws.gateway,
+        accounts: [prod],
+        limits: { default: 20, overrides: [] },
+        events: {
+          started: async () => {},
+          requeued: async () => {},
+          progressed: async () => {},
+          completed: async () => {},
+          failed: async () => {},
+        },
+        log,
+        metrics: createMetrics(),
+        now: () => T0,
+        owner: 'test',
+        holdExpiryMs: 60_000,
+      });
+      await expect(dispatcher.kick()).resolves.toBeUndefined();
+      expect(logged).toEqual(['filling copy slots failed; the next tick tries again']);
+      expect(aws.state.copyCalls).toBe(0);
+      down = false;
+      await dispatcher.kick();
+      expect(aws.state.copyCalls).toBe(1);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
