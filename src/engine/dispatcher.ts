@@ -125,8 +125,8 @@ export class Dispatcher {
           );
           return await this.recordStarted(copy, existing);
         }
-        // Stored with the copy (set when a slot was claimed, i.e. when a CopySnapshot may have been
-        // sent), so whichever process or replica claims it next honours the wait.
+        // Stored with the copy (set just before a CopySnapshot is sent), so whichever process or
+        // replica claims it next honours the wait.
         const lostAt = copy.unansweredAt?.getTime();
         if (lostAt !== undefined && this.d.now().getTime() - lostAt < (this.d.lookupSettleMs ?? 15_000)) {
           await store.requeueCopy(copy.id, {
@@ -136,9 +136,7 @@ export class Dispatcher {
           });
           return 'requeued';
         }
-        await store.markCopyAttempt(copy.id, this.d.now());
       }
-
       if (source.id !== destination.id) await this.ensureShared(source, destination, copy, session);
       const [sourceSnapshot] = await aws.describeSnapshots(
         source,
@@ -151,6 +149,7 @@ export class Dispatcher {
         ? [`policy:${request.policyName}`]
         : decisions.filter((x) => x.decision === 'approve').map((x) => x.userId);
       const r = request.resolved;
+      await store.markCopyAttempt(copy.id, this.d.now());
       const { snapshotId } = await aws.copySnapshot(
         destination,
         copy.destination.region,

@@ -94,9 +94,6 @@ export async function claimStartableCopies({ db, engine }: Ctx, input: ClaimInpu
         claim_owner: input.owner,
         attempts: eb('attempts', '+', 1),
         updated_at: at,
-        // From here a CopySnapshot may be on its way; kept through a crash or a lost answer, so
-        // whichever process claims the copy next waits before trusting an empty tag lookup.
-        unanswered_at: sql<string>`coalesce(unanswered_at, ${at})`,
       }))
       .where('id', 'in', picked)
       .where('state', '=', 'queued')
@@ -189,7 +186,10 @@ export function requeueCopy(ctx: Ctx, copyId: number, input: RequeueInput) {
   );
 }
 
-/** A CopySnapshot is about to be sent again (an earlier one was not found after the wait). */
+/**
+ * A CopySnapshot is about to be sent: from now until its answer is recorded, any process that
+ * claims the copy (after a crash, a lost answer) waits before trusting a tag lookup that finds nothing.
+ */
 export async function markCopyAttempt({ db }: Ctx, copyId: number, at: Date): Promise<void> {
   await db
     .updateTable('copies')

@@ -385,7 +385,7 @@ export interface Store {
   /** starting → queued with its original queuedAt, so it keeps its place. */
   requeueCopy(copyId: number, input: RequeueInput): Promise<CopyChange | undefined>;
   releaseHold(accountId: string, region: string): Promise<void>;
-  /** A CopySnapshot is about to be sent again: the lost-answer wait starts anew from `at`. */
+  /** A CopySnapshot is about to be sent: the lost-answer wait counts from `at`. */
   markCopyAttempt(copyId: number, at: Date): Promise<void>;
   /** True when the percentage changed (worth a chat.update). */
   recordProgress(copyId: number, input: { progress: number; at: Date }): Promise<boolean>;
