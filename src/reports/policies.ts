@@ -5,6 +5,7 @@
  */
 import type { AwsGateway, DescribedSnapshot } from '../aws/gateway.js';
 import type { DrPolicyConfig } from '../config/schema.js';
+import { provenanceKey } from '../domain/provenance.js';
 import { roleSessionName } from '../domain/session-name.js';
 import { escapeSlack } from '../domain/text.js';
 import type { AccountConfig, ApprovalsConfig, CopyState, ResolvedRequest } from '../domain/types.js';
@@ -68,7 +69,7 @@ export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): 
   const skipped: SkippedSnapshot[] = [];
   for (const s of candidates) {
     const existing = await existingCopy(deps, s, destination, destRegion, session);
-    if (existing) skipped.push({ snapshotId: s.snapshotId, volumeId: s.volumeId, ...existing });
+    if (existing) skipped.push({ snapshotId: s.snapshotId, volumeId: provenanceKey(s), ...existing });
     else toCopy.push(s);
   }
 
@@ -196,7 +197,7 @@ async function existingCopy(
   session: string,
 ): Promise<Pick<SkippedSnapshot, 'foundIn' | 'existing'> | undefined> {
   const tracked = await deps.store.findPreviousCopies({
-    volumeId: s.volumeId,
+    volumeId: provenanceKey(s),
     destAccountId: destination.id,
     destRegion: region,
     states: COPY_EXISTS_STATES,

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { AwsError } from '../aws/errors.js';
 import type { AwsGateway, DescribedSnapshot } from '../aws/gateway.js';
+import { provenanceKey } from '../domain/provenance.js';
 import type { AccountConfig, SourceSelector } from '../domain/types.js';
 import type { FilingAws } from './ports.js';
 
@@ -95,21 +96,21 @@ async function describeEach(
 
 /**
  * A tag can match many snapshots of one volume (daily backups share tags). The seed's multi-volume
- * group means one snapshot per volume: take the newest completed one of each, or the newest at all
+ * group means one snapshot per volume — its provenance volume, as copies all report vol-ffffffff: take the newest completed one of each, or the newest at all
  * when none has completed (filing then says it is not completed yet).
  */
 export function newestPerVolume(snapshots: DescribedSnapshot[]): DescribedSnapshot[] {
   const byVolume = new Map<string, DescribedSnapshot>();
   const rank = (s: DescribedSnapshot) => (s.state === 'completed' ? 1 : 0);
   for (const s of snapshots) {
-    const best = byVolume.get(s.volumeId);
+    const best = byVolume.get(provenanceKey(s));
     if (
       !best ||
       rank(s) > rank(best) ||
       (rank(s) === rank(best) && s.startTime.getTime() > best.startTime.getTime())
     ) {
-      byVolume.set(s.volumeId, s);
+      byVolume.set(provenanceKey(s), s);
     }
   }
-  return [...byVolume.values()].sort((a, b) => a.volumeId.localeCompare(b.volumeId));
+  return [...byVolume.values()].sort((a, b) => provenanceKey(a).localeCompare(provenanceKey(b)));
 }

@@ -6,6 +6,7 @@ import {
   isEncryptionError,
 } from '../domain/encryption.js';
 import { describeIncremental, predictIncremental } from '../domain/incremental.js';
+import { provenanceKey } from '../domain/provenance.js';
 import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, ApprovalsConfig, ResolvedRequest, SourceSnapshot } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
@@ -152,7 +153,8 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
           snapshotId: s.snapshotId,
           accountId: s.ownerId,
           region: request.sourceRegion,
-          volumeId: s.volumeId,
+          // Recorded by provenance: a copy's own VolumeId is vol-ffffffff, shared by every copy.
+          volumeId: provenanceKey(s),
           sizeGiB: s.volumeSizeGiB,
           encrypted: s.encrypted,
           ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
@@ -296,7 +298,7 @@ async function previousCopies(
   session: string,
 ) {
   const records = await deps.store.findPreviousCopies({
-    volumeId: s.volumeId,
+    volumeId: provenanceKey(s),
     destAccountId: destination.id,
     destRegion: region,
   });
