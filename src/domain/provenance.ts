@@ -4,10 +4,10 @@
  * `snapshot-copy:source-volume` tag instead. A copy made by someone else has neither: its lineage
  * is unknown, and it is grouped on its own, by its snapshot ID.
  */
-import type { Tag } from './types.js';
+import { PROVENANCE_TAGS, type Tag } from './types.js';
 
 export const COPY_VOLUME_ID = 'vol-ffffffff';
-export const SOURCE_VOLUME_TAG = 'snapshot-copy:source-volume';
+export const SOURCE_VOLUME_TAG = PROVENANCE_TAGS.sourceVolume;
 
 export interface VolumeEvidence {
   snapshotId: string;

@@ -120,6 +120,8 @@ export const PROVENANCE_TAGS = {
   sourceRegion: 'snapshot-copy:source-region',
   requestedBy: 'snapshot-copy:requested-by',
   approvedBy: 'snapshot-copy:approved-by',
+  /** The volume the data comes from (a copy's own volume ID is the meaningless vol-ffffffff). */
+  sourceVolume: 'snapshot-copy:source-volume',
 } as const;
 
 /** Display form of a request number. */

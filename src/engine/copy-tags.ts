@@ -13,6 +13,8 @@ export interface CopyTagInput {
   approvedBy: string[];
   sourceTags: Tag[];
   requestTags: Tag[];
+  /** The source's provenance volume (its own volume, or its own source-volume tag); unknown: not tagged. */
+  sourceVolume?: string;
 }
 
 /**
@@ -27,6 +29,7 @@ export function copyTags(input: CopyTagInput): Tag[] {
     { key: PROVENANCE_TAGS.sourceRegion, value: input.sourceRegion },
     { key: PROVENANCE_TAGS.requestedBy, value: input.requesterId },
     { key: PROVENANCE_TAGS.approvedBy, value: input.approvedBy.join(' ').slice(0, MAX_VALUE) },
+    ...(input.sourceVolume ? [{ key: PROVENANCE_TAGS.sourceVolume, value: input.sourceVolume }] : []),
   ];
   const byKey = new Map<string, Tag>();
   for (const t of input.sourceTags) {

@@ -1,5 +1,6 @@
 import { AwsError, asAwsError } from '../aws/errors.js';
 import type { AwsGateway } from '../aws/gateway.js';
+import { provenanceVolume } from '../domain/provenance.js';
 import { findAccount } from '../domain/resolve.js';
 import { roleSessionName } from '../domain/session-name.js';
 import { type AccountConfig, PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
@@ -168,6 +169,9 @@ export class Dispatcher {
             approvedBy,
             sourceTags: sourceSnapshot?.tags ?? [],
             requestTags: r.tags,
+            ...(sourceSnapshot && provenanceVolume(sourceSnapshot)
+              ? { sourceVolume: provenanceVolume(sourceSnapshot) }
+              : {}),
           }),
         },
         session,
