@@ -81,8 +81,10 @@ export class Notifier {
     const dedupeKey = `answer:${o.intentId}`;
     if (reply.responseUrl) {
       return this.put({
-        channel: `response:${reply.userId}`,
-        threadKey: `response:${reply.userId}`,
+        // A response_url is not a channel: Slack's one-message-per-second pacing does not apply, so
+        // each answer is its own "channel" and thread (250 answers to one user must not take 250 s).
+        channel: `response:${o.intentId}`,
+        threadKey: `response:${o.intentId}`,
         kind: 'respond',
         payload: {
           type: 'respond',

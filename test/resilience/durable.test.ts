@@ -150,8 +150,11 @@ describe('a bot killed with SIGKILL right after an ack, restarted on the same da
     } finally {
       release();
     }
+    // Almost always still pending: the click's work waits behind the held ack gate. On a machine so
+    // loaded that the kill lands after the gate's 2 s, the approval may have committed first; the
+    // outcome after the restart must be the same either way (approved once, one copy).
     const atCrash = await withStore(async (store) => (await store.getRequest(1))?.state);
-    expect(atCrash).toBe('pending_approval');
+    expect(['pending_approval', 'approved', 'queued', 'copying']).toContain(atCrash);
 
     bot = await start();
     await answered('You approved R-1');
