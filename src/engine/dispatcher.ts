@@ -7,6 +7,7 @@ import { type AccountConfig, PROVENANCE_TAGS, requestLabel } from '../domain/typ
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CopyRecord, RequestRecord, SlotLimits, Store } from '../store/port.js';
+import { CoalescedPass } from './coalesced.js';
 import { copyDescription, copyTags } from './copy-tags.js';
 import { type CopyEvents, changeAndTell } from './events.js';
 
@@ -38,37 +39,24 @@ export interface DispatcherDeps {
 const STARTS_AT_ONCE = 16;
 
 export class Dispatcher {
-  private running: Promise<void> | undefined;
-  private again = false;
   /** Copies this process is starting right now (recovery must not touch them). */
   readonly inProgress = new Set<number>();
 
   constructor(private readonly d: DispatcherDeps) {}
 
+  private readonly passes = new CoalescedPass(
+    () => this.fill(),
+    (err) => this.d.log.error({ err }, 'filling copy slots failed; the next tick tries again'),
+  );
+
   /** Fills free slots now. Never rejects: a pass that fails (the database away) is logged and the next tick tries again. */
   kick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.fill();
-        } while (this.again);
-      } catch (err) {
-        this.d.log.error({ err }, 'filling copy slots failed; the next tick tries again');
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.passes.kick();
   }
 
   /** Waits for a pass in progress (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
 
   private async fill(): Promise<void> {

@@ -6,6 +6,7 @@
  * retried with backoff until done, and reported once when it keeps failing.
  */
 import { backoffMs } from '../domain/backoff.js';
+import { CoalescedPass } from '../engine/coalesced.js';
 import type { Logger } from '../observability/log.js';
 import type { StepRecord, Store } from '../store/port.js';
 
@@ -30,34 +31,20 @@ export interface StepRunnerDeps {
 const STEPS_AT_ONCE = 8;
 
 export class StepRunner {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly passes = new CoalescedPass(
+    () => this.pass(),
+    (err) => this.d.log.error({ err }, 'running durable steps failed; they run again next tick'),
+  );
 
   constructor(private readonly d: StepRunnerDeps) {}
 
   /** Runs due steps now; kicks during a pass cause one more pass. Never rejects. */
   kick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.pass();
-        } while (this.again);
-      } catch (err) {
-        this.d.log.error({ err }, 'running durable steps failed; they run again next tick');
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.passes.kick();
   }
 
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
 
   private async pass(): Promise<void> {
