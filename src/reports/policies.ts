@@ -1,7 +1,8 @@
 /**
  * One run of a DR policy (SPEC §9): for each volume its source selector matches, the newest
  * completed snapshot that has no copy in the destination yet is filed — all in one request,
- * approved by the policy — and the dispatcher is kicked to start it.
+ * approved by the policy — and the dispatcher is kicked to start it. Each snapshot is judged on its
+ * own: one that must be refused is named in the policy's channel, and the others are still copied.
  */
 import type { AwsGateway, DescribedSnapshot } from '../aws/gateway.js';
 import type { DrPolicyConfig } from '../config/schema.js';
@@ -12,7 +13,7 @@ import type { AccountConfig, ApprovalsConfig, CopyState, ResolvedRequest } from 
 import { PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
 import type { Logger } from '../observability/log.js';
 import { newestPerVolume } from '../requests/aws-reads.js';
-import { fileRequest } from '../requests/filing.js';
+import { fileRequest, type RefusedSnapshot } from '../requests/filing.js';
 import type { FilingAws } from '../requests/ports.js';
 import type { Notifier } from '../slack/outbox-messages.js';
 import type { Store } from '../store/port.js';
@@ -27,7 +28,7 @@ export interface PolicyRunDeps {
   aws: FilingAws;
   accounts: AccountConfig[];
   approvals: ApprovalsConfig;
-  notify: Pick<Notifier, 'requestPosted' | 'cardPosted' | 'reply' | 'channelPost'>;
+  notify: Pick<Notifier, 'channelPost' | 'within'>;
   /** Where request messages go when the policy names no `channel`. */
   defaultChannel: string;
   /** The request's copies became startable: fill free slots at once (and tell queue positions). */
@@ -46,7 +47,14 @@ export interface SkippedSnapshot {
 }
 
 export type PolicyRunResult =
-  | { outcome: 'filed'; requestNumber: number; snapshotIds: string[]; skipped: SkippedSnapshot[] }
+  | {
+      outcome: 'filed';
+      requestNumber: number;
+      snapshotIds: string[];
+      skipped: SkippedSnapshot[];
+      /** Sources left out (e.g. under aws/ebs for a cross-account policy), the others filed. */
+      refused: RefusedSnapshot[];
+    }
   | { outcome: 'up-to-date'; skipped: SkippedSnapshot[]; noSnapshot: string[] }
   | { outcome: 'refused'; problems: string[]; skipped: SkippedSnapshot[] };
 
@@ -108,55 +116,94 @@ export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): 
       requesterId: actor,
       channel,
       policyName: policy.name,
+      judgeEach: true,
+      // The approval, the messages and any refusals commit with the filing, or none of them does.
+      alongside: async (tx, filedRequest, warnings, refused) => {
+        const n = filedRequest.n;
+        const notify = deps.notify.within(tx);
+        const sources = filedRequest.resolved.sources;
+        // fileRequest records the filing; the approval is a decision of its own in the audit log.
+        await tx.appendAudit({
+          at,
+          actor,
+          action: 'request.approved',
+          requestNumber: n,
+          detail: { by: `policy ${policy.name}`, snapshots: sources, skipped },
+        });
+        await notify.requestPosted(n, channel, at);
+        await notify.cardPosted(n, at);
+        if (warnings.length > 0) {
+          await notify.reply(
+            n,
+            channel,
+            warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
+            at,
+            `warnings:${n}`,
+          );
+        }
+        if (refused.length > 0) {
+          const problems = refused.map((r) => r.reason);
+          await tellRefused(tx, deps, policy, { channel, at, problems, requestNumber: n, skipped });
+        }
+      },
     },
   );
   if (!filed.ok) {
-    await deps.store.appendAudit({
-      at,
-      actor,
-      action: 'policy.refused',
-      detail: { policy: policy.name, problems: filed.problems, skipped },
-    });
-    await deps.notify.channelPost(
-      channel,
-      [
-        `:warning: DR policy *${escapeSlack(policy.name)}* could not file its copies:`,
-        ...filed.problems.map((p) => `• ${escapeSlack(p)}`),
-      ].join('\n'),
-      undefined,
-      at,
-    );
-    log.warn({ policy: policy.name, problems: filed.problems }, 'DR policy: filing refused');
+    const problems = filed.problems;
+    await deps.store.transaction((tx) => tellRefused(tx, deps, policy, { channel, at, problems, skipped }));
     return { outcome: 'refused', problems: filed.problems, skipped };
   }
 
   const n = filed.request.n;
-  // fileRequest records the filing; the approval is a decision of its own in the audit log.
-  await deps.store.appendAudit({
-    at,
-    actor,
-    action: 'request.approved',
-    requestNumber: n,
-    detail: { by: `policy ${policy.name}`, snapshots: request.sources, skipped },
-  });
-  await deps.notify.requestPosted(n, channel, at);
-  await deps.notify.cardPosted(n, at);
-  if (filed.warnings.length > 0) {
-    await deps.notify.reply(
-      n,
-      channel,
-      filed.warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
-      at,
-      `warnings:${n}`,
-    );
-  }
+  const { refused } = filed;
   deps.kick(n);
-  const snapshotIds = toCopy.map((s) => s.snapshotId);
+  const refusedIds = new Set(refused.map((r) => r.snapshotId));
+  const snapshotIds = toCopy.map((s) => s.snapshotId).filter((id) => !refusedIds.has(id));
   log.info(
-    { policy: policy.name, request: requestLabel(n), copies: snapshotIds.length, skipped: skipped.length },
+    {
+      policy: policy.name,
+      request: requestLabel(n),
+      copies: snapshotIds.length,
+      skipped: skipped.length,
+      refused: refused.length,
+    },
     'DR policy: filed copies',
   );
-  return { outcome: 'filed', requestNumber: n, snapshotIds, skipped };
+  return { outcome: 'filed', requestNumber: n, snapshotIds, skipped, refused };
+}
+
+/**
+ * Snapshots a policy run could not copy, told in its channel and audited: with a request number
+ * when the others were filed, without one when none could be.
+ */
+async function tellRefused(
+  tx: Store,
+  deps: PolicyRunDeps,
+  policy: DrPolicyConfig,
+  o: { channel: string; at: Date; problems: string[]; requestNumber?: number; skipped: SkippedSnapshot[] },
+): Promise<void> {
+  const { requestNumber: n, problems } = o;
+  await tx.appendAudit({
+    at: o.at,
+    actor: policyActor(policy),
+    action: 'policy.refused',
+    ...(n !== undefined ? { requestNumber: n } : {}),
+    detail: { policy: policy.name, problems, skipped: o.skipped },
+  });
+  const head =
+    n === undefined
+      ? `:warning: DR policy *${escapeSlack(policy.name)}* could not file its copies:`
+      : `:warning: DR policy *${escapeSlack(policy.name)}* filed *${requestLabel(n)}*, but could not copy ${problems.length === 1 ? 'this snapshot' : `these ${problems.length} snapshots`}, so their volumes miss this run:`;
+  await deps.notify
+    .within(tx)
+    .channelPost(
+      o.channel,
+      [head, ...problems.map((p) => `• ${escapeSlack(p)}`)].join('\n'),
+      undefined,
+      o.at,
+      n === undefined ? undefined : `policy-refused:${n}`,
+    );
+  deps.log.warn({ policy: policy.name, problems, request: n }, 'DR policy: snapshots refused');
 }
 
 function findAccount(accounts: AccountConfig[], ref: string): AccountConfig {

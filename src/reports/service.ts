@@ -16,7 +16,7 @@ export interface ReportServiceDeps {
   store: Store;
   gateway: Pick<AwsGateway, 'describeSnapshots' | 'findSnapshotsByTags'>;
   aws: FilingAws;
-  notify: Pick<Notifier, 'requestPosted' | 'cardPosted' | 'reply' | 'channelPost'>;
+  notify: Pick<Notifier, 'channelPost' | 'within'>;
   /** A policy request's copies became startable: fill free slots at once (and tell queue positions). */
   kick: (requestNumber: number) => void;
   now: () => Date;

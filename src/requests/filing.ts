@@ -32,14 +32,30 @@ export interface FileInput {
   channel: string;
   /** DR-policy requests are filed approved, by their policy. */
   policyName?: string;
+  /**
+   * Judge each source on its own (DR policies, SPEC §5.2): a snapshot that must be refused is left
+   * out and named in `refused`, and the others are filed. Without it, one refusal refuses the request.
+   */
+  judgeEach?: boolean;
   /** The Slack intent it is filed from: at most one request per intent. */
   intentId?: number;
   /** Consequences written in the filing's own transaction (messages, the intent's answer). */
-  alongside?: (tx: Store, request: RequestRecord, warnings: string[]) => Promise<void>;
+  alongside?: (
+    tx: Store,
+    request: RequestRecord,
+    warnings: string[],
+    refused: RefusedSnapshot[],
+  ) => Promise<void>;
+}
+
+/** A source left out of a request filed with `judgeEach`, and why, in plain words. */
+export interface RefusedSnapshot {
+  snapshotId: string;
+  reason: string;
 }
 
 export type FileResult =
-  | { ok: true; request: RequestRecord; warnings: string[] }
+  | { ok: true; request: RequestRecord; warnings: string[]; refused: RefusedSnapshot[] }
   | { ok: false; problems: string[] };
 
 /** A key managed by AWS (`aws/ebs`) cannot be shared with another account (seed, "Sharing"). */
@@ -57,41 +73,19 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   const { aws } = deps;
   const { request, source, destination } = input;
   const session = roleSessionName({ purpose: 'filing', requester: input.requesterId });
-  const problems: string[] = [];
   const warnings: string[] = [];
 
-  const found = await aws.findSources(source, request.sourceRegion, request.sources, session);
-  problems.push(...found.problems);
-  const snapshots = found.snapshots;
-  for (const s of snapshots) {
-    if (s.state !== 'completed') {
-      problems.push(
-        `${s.snapshotId} is ${s.state}: only completed snapshots can be copied; try again when it completes`,
-      );
-    }
-    if (input.crossAccount && s.ownerId !== source.id) {
-      problems.push(
-        `${s.snapshotId} is owned by account ${s.ownerId}, not ${source.alias}: ${source.alias} cannot share it with ${destination.alias}; copy it from its owner`,
-      );
-    }
+  const judged = await judgeSources(deps, input, session);
+  if (!input.judgeEach && judged.refused.length > 0) {
+    return { ok: false, problems: judged.refused.map((r) => r.reason) };
   }
-  if (problems.length || snapshots.length === 0) {
-    return { ok: false, problems: problems.length ? problems : ['no source snapshots found'] };
-  }
-
-  // Cross-account sources under the AWS managed key cannot be shared at all: refuse outright.
-  if (input.crossAccount) {
-    for (const s of snapshots.filter((x) => x.encrypted && x.kmsKeyId)) {
-      const key = await aws
-        .describeKey(source, request.sourceRegion, s.kmsKeyId!, session)
-        .catch(() => undefined);
-      if (key && isAwsManagedEbsKey(key)) {
-        problems.push(
-          `${s.snapshotId} is encrypted with the AWS managed key aws/ebs, which cannot be shared with another account. Copy it within ${source.alias} first with \`kms <customer managed key>\`, then copy that copy to ${destination.alias}.`,
-        );
-      }
-    }
-    if (problems.length) return { ok: false, problems };
+  const refused = judged.refused;
+  const snapshots = judged.accepted;
+  if (snapshots.length === 0) {
+    return {
+      ok: false,
+      problems: refused.length ? refused.map((r) => r.reason) : ['no source snapshots found'],
+    };
   }
 
   const details: RequestDetails = { warnings, encryption: {} };
@@ -115,7 +109,11 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         source: { encrypted: s.encrypted, ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}), owned },
         crossRegion: region !== request.sourceRegion,
       });
-      if (isEncryptionError(outcome)) return { ok: false, problems: [outcome.message] };
+      if (isEncryptionError(outcome)) {
+        if (!input.judgeEach) return { ok: false, problems: [outcome.message] };
+        refused.push({ snapshotId: s.snapshotId, reason: `${s.snapshotId}: ${outcome.message}` });
+        continue;
+      }
 
       if (s.encrypted && !owned && !params.KmsKeyId) {
         addOnce(
@@ -170,6 +168,18 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
     }
   }
 
+  // A snapshot refused for one destination Region is refused for all: a request copies it everywhere or nowhere.
+  const refusedIds = new Set(refused.map((r) => r.snapshotId));
+  const accepted = copies.filter((c) => !refusedIds.has(c.source.snapshotId));
+  if (accepted.length === 0) return { ok: false, problems: refused.map((r) => r.reason) };
+  for (const id of refusedIds) {
+    for (const region of request.destinationRegions) delete details.encryption[copyKey(id, region)];
+  }
+  const filedSources: ResolvedRequest['sources'] =
+    refusedIds.size > 0
+      ? { kind: 'ids', ids: [...new Set(accepted.map((c) => c.source.snapshotId))] }
+      : request.sources;
+
   const at = deps.now();
   const required = input.policyName
     ? 0
@@ -184,7 +194,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       originChannel: input.channel,
       state: input.policyName ? 'approved' : 'pending_approval',
       ...(input.policyName ? { policyName: input.policyName } : {}),
-      resolved: request,
+      resolved: { ...request, sources: filedSources },
       crossAccount: input.crossAccount,
       requiredApprovals: required,
       expiresAt: input.policyName
@@ -193,20 +203,73 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       details,
       at,
     },
-    copies,
+    copies: accepted,
     audit: {
       actor: input.policyName ? `policy:${input.policyName}` : input.requesterId,
       action: input.policyName ? 'request.filed-by-policy' : 'request.filed',
-      detail: { request, copies: copies.length, warnings },
+      detail: {
+        request,
+        copies: accepted.length,
+        warnings,
+        ...(refused.length ? { refused } : {}),
+      },
     },
     ...(input.intentId !== undefined ? { intentId: input.intentId } : {}),
   };
   const filed = await deps.store.transaction(async (tx) => {
     const f = await tx.fileRequest(filing);
-    await input.alongside?.(tx, f.request, warnings);
+    await input.alongside?.(tx, f.request, warnings, refused);
     return f;
   });
-  return { ok: true, request: filed.request, warnings };
+  return { ok: true, request: filed.request, warnings, refused };
+}
+
+/**
+ * The sources as AWS describes them, each judged on its own: it must exist, be `completed`, and —
+ * for a cross-account copy — be owned by the source account and not under `aws/ebs`.
+ */
+async function judgeSources(
+  deps: FilingDeps,
+  input: FileInput,
+  session: string,
+): Promise<{ accepted: SourceSnapshot[]; refused: RefusedSnapshot[] }> {
+  const { request, source } = input;
+  const found = await deps.aws.findSources(source, request.sourceRegion, request.sources, session);
+  const refused: RefusedSnapshot[] = found.problems.map((reason) => ({
+    snapshotId: /^snap-[0-9a-f]+/.exec(reason)?.[0] ?? '',
+    reason,
+  }));
+  const accepted: SourceSnapshot[] = [];
+  for (const s of found.snapshots) {
+    const reason = await sourceRefusal(deps, input, s, session);
+    if (reason) refused.push({ snapshotId: s.snapshotId, reason });
+    else accepted.push(s);
+  }
+  return { accepted, refused };
+}
+
+async function sourceRefusal(
+  deps: FilingDeps,
+  { request, source, destination, crossAccount }: FileInput,
+  s: SourceSnapshot,
+  session: string,
+): Promise<string | undefined> {
+  if (s.state !== 'completed') {
+    return `${s.snapshotId} is ${s.state}: only completed snapshots can be copied; try again when it completes`;
+  }
+  if (!crossAccount) return undefined;
+  if (s.ownerId !== source.id) {
+    return `${s.snapshotId} is owned by account ${s.ownerId}, not ${source.alias}: ${source.alias} cannot share it with ${destination.alias}; copy it from its owner`;
+  }
+  if (!s.encrypted || !s.kmsKeyId) return undefined;
+  // A key managed by AWS cannot be shared with another account at all (seed, "Sharing").
+  const key = await deps.aws
+    .describeKey(source, request.sourceRegion, s.kmsKeyId, session)
+    .catch(() => undefined);
+  if (key && isAwsManagedEbsKey(key)) {
+    return `${s.snapshotId} is encrypted with the AWS managed key aws/ebs, which cannot be shared with another account. Copy it within ${source.alias} first with \`kms <customer managed key>\`, then copy that copy to ${destination.alias}.`;
+  }
+  return undefined;
 }
 
 function addOnce(list: string[], line: string): void {

@@ -25,6 +25,8 @@ const VOL = {
   c: 'vol-0ccccccccccccccc1',
   d: 'vol-0ddddddddddddddd1',
   keyed: 'vol-0fffffffffffffff1',
+  plain: 'vol-01111111111111111',
+  legacy: 'vol-02222222222222222',
 };
 const SNAP = {
   aOld: 'snap-0aaaaaaaaaaaa0001',
@@ -35,6 +37,8 @@ const SNAP = {
   c: 'snap-0cccccccccccc0001',
   d: 'snap-0dddddddddddd0001',
   keyed: 'snap-0ffffffffffff0001',
+  plain: 'snap-01111111111110001',
+  legacy: 'snap-02222222222220001',
 };
 const daily = { Backup: 'daily' };
 
@@ -129,6 +133,26 @@ function world() {
         encrypted: true,
         kmsKeyId: 'alias/prod-dr',
         startTime: hoursAgo(3),
+      })
+      // Tagged DR=mixed: one plain snapshot, one under the AWS managed key (no KmsKeyId: aws/ebs).
+      .snapshot({
+        id: SNAP.plain,
+        ownerId: PROD_ID,
+        region: 'us-east-1',
+        volumeId: VOL.plain,
+        sizeGiB: 2,
+        startTime: hoursAgo(2),
+        tags: { DR: 'mixed' },
+      })
+      .snapshot({
+        id: SNAP.legacy,
+        ownerId: PROD_ID,
+        region: 'us-east-1',
+        volumeId: VOL.legacy,
+        sizeGiB: 3,
+        encrypted: true,
+        startTime: hoursAgo(2),
+        tags: { DR: 'mixed' },
       })
       .build()
   );
@@ -278,6 +302,7 @@ describe('runDrPolicy against the AWS simulator', () => {
       ['request.post', 'C0DRSTATUS'],
     ]);
     expect(kicks).toEqual([n]);
+    await outbox();
   });
 
   it('files nothing on the next run: every snapshot now has its copy', async () => {
@@ -308,22 +333,88 @@ describe('runDrPolicy against the AWS simulator', () => {
     });
   });
 
+  /**
+   * The messages enqueued since the last call, oldest first: the outbox is drained as a sender
+   * would (each claim later than the last, so channel pacing and thread order let everything out).
+   */
+  const seen = new Set<number>();
+  let clock = NOW.getTime();
+  async function outbox() {
+    const found: Array<{ kind: string; channel: string; payload: { text?: string } }> = [];
+    for (;;) {
+      clock += 120_000;
+      const now = new Date(clock);
+      const claimed = await store.claimNextMessages({ now, owner: 't', leaseMs: 60_000, limit: 100 });
+      if (claimed.length === 0) return found;
+      for (const m of claimed) {
+        await store.markMessageSent(m.id, { at: now, result: {} });
+        if (seen.has(m.id)) continue;
+        seen.add(m.id);
+        found.push({ kind: m.kind, channel: m.channel, payload: m.payload as { text?: string } });
+      }
+    }
+  }
+
   it("tells the pre-flight warnings in the request's thread, escaped", async () => {
-    const replies: string[] = [];
-    const notify = new Notifier(store, config.slack.approvalsChannel);
-    const reply = notify.reply.bind(notify);
-    notify.reply = (n, channel, text, at, dedupeKey) => {
-      replies.push(text);
-      return reply(n, channel, text, at, dedupeKey);
-    };
     const result = await runDrPolicy(
-      { ...deps(), notify },
+      deps(),
       policy({ name: 'keyed', source: { account: 'prod', region: 'us-east-1', volumeIds: [VOL.keyed] } }),
     );
-    expect(result).toMatchObject({ outcome: 'filed', snapshotIds: [SNAP.keyed] });
+    expect(result).toMatchObject({ outcome: 'filed', snapshotIds: [SNAP.keyed], refused: [] });
+    const replies = (await outbox())
+      .filter((m) => m.kind === 'request.reply')
+      .map((m) => m.payload.text ?? '');
     // The warning names the `kms <key>` option: the angle brackets reach Slack escaped.
     const warning = replies.find((t) => t.includes('is an encrypted snapshot shared with audit'));
     expect(warning).toContain('`kms &lt;key&gt;`');
     expect(warning).not.toContain('<key>');
+  });
+
+  it('copies the other snapshots when one must be refused (aws/ebs across accounts), and says which', async () => {
+    const result = await runDrPolicy(
+      deps(),
+      policy({
+        name: 'mixed',
+        source: { account: 'prod', region: 'us-east-1', tag: { key: 'DR', value: 'mixed' } },
+      }),
+    );
+    expect(result).toMatchObject({
+      outcome: 'filed',
+      snapshotIds: [SNAP.plain],
+      refused: [{ snapshotId: SNAP.legacy, reason: expect.stringContaining('AWS managed key aws/ebs') }],
+    });
+    if (result.outcome !== 'filed') return;
+    const n = result.requestNumber;
+
+    const copies = await store.getCopies(n);
+    expect(copies.map((c) => [c.source.snapshotId, c.state])).toEqual([[SNAP.plain, 'queued']]);
+    expect((await store.getRequest(n))?.resolved.sources).toEqual({ kind: 'ids', ids: [SNAP.plain] });
+
+    const audit = await store.listAudit({ requestNumber: n });
+    expect(audit.find((a) => a.action === 'policy.refused')?.detail).toMatchObject({
+      policy: 'mixed',
+      problems: [expect.stringContaining(SNAP.legacy)],
+    });
+    const messages = await outbox();
+    const told = messages.find((m) => m.kind === 'channel.post' && m.channel === 'C0DRSTATUS');
+    expect(told?.payload.text).toContain(
+      `DR policy *mixed* filed *R-${n}*, but could not copy this snapshot`,
+    );
+    expect(told?.payload.text).toContain(`${SNAP.legacy} is encrypted with the AWS managed key aws/ebs`);
+    expect(messages.map((m) => m.kind)).toEqual(expect.arrayContaining(['request.post', 'card.post']));
+  });
+
+  it('refuses the run, and says so, when every snapshot must be refused', async () => {
+    const result = await runDrPolicy(
+      deps(),
+      policy({
+        name: 'legacy-only',
+        source: { account: 'prod', region: 'us-east-1', volumeIds: [VOL.legacy] },
+      }),
+    );
+    expect(result).toMatchObject({ outcome: 'refused', problems: [expect.stringContaining(SNAP.legacy)] });
+    const messages = await outbox();
+    expect(messages.map((m) => [m.kind, m.channel])).toEqual([['channel.post', 'C0DRSTATUS']]);
+    expect(messages[0]?.payload.text).toContain('DR policy *legacy-only* could not file its copies');
   });
 });
