@@ -1,12 +1,17 @@
 /**
  * 1. Acknowledgement latency: signed `/snapshot-copy` requests (help and full copy requests mixed)
  * against the bot in HTTP mode with the AWS simulator, beside a minimal Bolt app that only acks
- * (the floor), each server in a process of its own, driven by the same load generator.
+ * (the floor), each server in a process of its own, driven by the same load generator. The bot
+ * records every command's intent before its ack (SPEC §10): on SQLite, and on PostgreSQL when
+ * `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` names one (a schema of its own, dropped after).
  */
+
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pg from 'pg';
 import { DEMO_SNAPSHOTS, demoWorld, startSimulator } from '../src/simulator/index.js';
 import { OPS_CHANNEL, REQUESTER, SIGNING_SECRET, testConfigYaml } from '../test/integration/harness.js';
 import { SlackApiStandIn } from '../test/support/slack-api.js';
@@ -20,6 +25,32 @@ export interface AckOptions {
   warmup: number;
   /** Rounds per concurrency; the median round is reported. */
   rounds: number;
+  /** PostgreSQL to measure beside SQLite; unset: SQLite only. */
+  postgresUrl?: string;
+}
+
+interface StoreUnderTest {
+  label: string;
+  databaseUrl?: string;
+  dispose(): Promise<void>;
+}
+
+/** A schema of its own on the PostgreSQL server, named in the URL's search_path (the bot migrates it). */
+async function postgresSchema(url: string): Promise<StoreUnderTest> {
+  const schema = `bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    label: 'PostgreSQL',
+    databaseUrl: u.toString(),
+    async dispose() {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    },
+  };
 }
 
 const ratioOf = (s: { bot: { p99: number }; floor: { p99: number } }) => s.bot.p99 / s.floor.p99;
@@ -130,127 +161,153 @@ export async function measureAck(o: AckOptions): Promise<Measurement> {
   const dir = mkdtempSync(join(tmpdir(), 'scb-bench-ack-'));
   let bot: ChildHandle | undefined;
   let floor: ChildHandle | undefined;
+  const stores: StoreUnderTest[] = [{ label: 'SQLite', dispose: async () => {} }];
   try {
-    bot = await spawnBot({
-      simUrl: sim.url,
-      slackUrl: slack.url,
-      signingSecret: SIGNING_SECRET,
-      configYaml: testConfigYaml(),
-      dbPath: join(dir, 'bot.db'),
-    });
+    if (o.postgresUrl) stores.push(await postgresSchema(o.postgresUrl));
     floor = await spawnChild({ role: 'floor', slackUrl: slack.url, signingSecret: SIGNING_SECRET });
-    const senders = {
-      bot: new SlackSender(`http://127.0.0.1:${bot.port}`, SIGNING_SECRET, () => slack.responseUrl()),
-      floor: new SlackSender(`http://127.0.0.1:${floor.port}`, SIGNING_SECRET, () => slack.responseUrl()),
-    };
-    // Warm both (JIT, connection pools, the bot's first AssumeRole) before anything counts.
-    await drive(floor, senders.floor, slack, o.warmup, 10, 1, false);
-    await drive(bot, senders.bot, slack, o.warmup, 10, 1, true);
-
+    const floorSender = new SlackSender(`http://127.0.0.1:${floor.port}`, SIGNING_SECRET, () =>
+      slack.responseUrl(),
+    );
+    await drive(floor, floorSender, slack, o.warmup, 10, 1, false);
     const rows: Row[] = [];
     const details: Record<string, unknown> = { requests: o.requests, warmup: o.warmup, rounds: o.rounds };
     let offset = 1_000;
-    for (const c of o.concurrencies) {
-      // Floor then bot, back to back, so both see the same machine load; several rounds, and the
-      // median round reported, because one scheduling hiccup of a shared 2-core machine delays a
-      // whole wave of 50 requests — more than the 1 % that p99 looks at.
-      const rounds: Array<{ floor: Run; bot: Run }> = [];
-      for (let r = 0; r < o.rounds; r++) {
-        const floorRun = await drive(floor, senders.floor, slack, o.requests, c, offset, false);
-        const botRun = await drive(bot, senders.bot, slack, o.requests, c, offset, true);
-        offset += o.requests;
-        rounds.push({ floor: floorRun, bot: botRun });
+    for (const store of stores) {
+      bot = await spawnBot({
+        simUrl: sim.url,
+        slackUrl: slack.url,
+        signingSecret: SIGNING_SECRET,
+        configYaml: testConfigYaml(),
+        dbPath: join(dir, 'bot.db'),
+        ...(store.databaseUrl ? { databaseUrl: store.databaseUrl } : {}),
+      });
+      const senders = {
+        bot: new SlackSender(`http://127.0.0.1:${bot.port}`, SIGNING_SECRET, () => slack.responseUrl()),
+        floor: floorSender,
+      };
+      // Warm the bot (JIT, connection pools, the first AssumeRole) before anything counts.
+      await drive(bot, senders.bot, slack, o.warmup, 10, offset, true);
+      offset += o.warmup;
+      for (const c of o.concurrencies) {
+        // Floor then bot, back to back, so both see the same machine load; several rounds, and the
+        // median round reported, because one scheduling hiccup of a shared 2-core machine delays a
+        // whole wave of 50 requests — more than the 1 % that p99 looks at.
+        const rounds: Array<{ floor: Run; bot: Run }> = [];
+        for (let r = 0; r < o.rounds; r++) {
+          const floorRun = await drive(floor, senders.floor, slack, o.requests, c, offset, false);
+          const botRun = await drive(bot, senders.bot, slack, o.requests, c, offset, true);
+          offset += o.requests;
+          rounds.push({ floor: floorRun, bot: botRun });
+        }
+        rows.push(...ackRows(o, store.label, c, rounds, details));
       }
-      const stats = rounds.map((r) => ({
-        bot: summary(r.bot.latencies),
-        floor: summary(r.floor.latencies),
-        botServed: summary(r.bot.served),
-        floorServed: summary(r.floor.served),
-      }));
-      // The round whose bot/floor p99 ratio is the median of the rounds.
-      const order = stats.map((_, i) => i).sort((x, y) => ratioOf(stats[x]!) - ratioOf(stats[y]!));
-      const mid = order[Math.floor(order.length / 2)]!;
-      const { bot: b, floor: f, botServed, floorServed } = stats[mid]!;
-      const failures = rounds.reduce((n, r) => n + r.bot.failures + r.floor.failures, 0);
-      details[`c${c}`] = rounds.map((r, i) => ({
-        bot: {
-          ...stats[i]!.bot,
-          failures: r.bot.failures,
-          served: stats[i]!.botServed,
-          eventLoopDelayMs: r.bot.loop,
-          filedAllAfterBurstMs: r.bot.drainMs,
-          cpuMsPerCommand: r.bot.cpuMsPerRequest,
-        },
-        floor: {
-          ...stats[i]!.floor,
-          failures: r.floor.failures,
-          served: stats[i]!.floorServed,
-          eventLoopDelayMs: r.floor.loop,
-          cpuMsPerCommand: r.floor.cpuMsPerRequest,
-        },
-        reported: i === mid,
-      }));
-      const botRun = rounds[mid]!.bot;
-      const floorRun = rounds[mid]!.floor;
-      if (c === o.concurrencies[0])
-        rows.push({
-          figure: 'server CPU per command',
-          value: ms(botRun.cpuMsPerRequest),
-          reference: `floor ${ms(floorRun.cpuMsPerRequest)}`,
-          ratio: botRun.cpuMsPerRequest / floorRun.cpuMsPerRequest,
-          target: '-',
-          pass: null,
-        });
-      rows.push(
-        {
-          figure: `ack p50, ${o.requests} cmds @${c}`,
-          value: ms(b.p50),
-          reference: `floor ${ms(f.p50)}`,
-          ratio: b.p50 / f.p50,
-          target: '-',
-          pass: null,
-        },
-        {
-          figure: `ack p99, ${o.requests} cmds @${c} (median of ${o.rounds})`,
-          value: ms(b.p99),
-          reference: `floor ${ms(f.p99)}`,
-          ratio: b.p99 / f.p99,
-          target: '<= 1.5x floor',
-          pass: b.p99 <= 1.5 * f.p99 && failures === 0,
-        },
-        {
-          figure: `ack p99 inside the server @${c}`,
-          value: ms(botServed.p99),
-          reference: `floor ${ms(floorServed.p99)}`,
-          ratio: botServed.p99 / floorServed.p99,
-          target: '-',
-          pass: null,
-        },
-        {
-          figure: `ack max, ${o.requests} cmds @${c} (all rounds)`,
-          value: ms(Math.max(...stats.map((x) => x.bot.max))),
-          reference: `floor ${ms(Math.max(...stats.map((x) => x.floor.max)))}`,
-          ratio: Math.max(...stats.map((x) => x.bot.max)) / Math.max(...stats.map((x) => x.floor.max)),
-          target: '< 3000 ms (Slack)',
-          pass: stats.every((x) => x.bot.max < 3_000) && failures === 0,
-        },
-        {
-          figure: `all ${o.requests / 2} copy requests filed, after the burst @${c}`,
-          value: ms(botRun.drainMs),
-          reference: 'filing follows the ack',
-          ratio: null,
-          target: '-',
-          pass: null,
-        },
-      );
+      await bot.stop();
+      bot = undefined;
     }
     details.simulatorCalls = sim.calls.length;
     return { name: 'ack', rows, details };
   } finally {
     await bot?.stop();
     await floor?.stop();
+    for (const store of stores) await store.dispose();
     await sim.close();
     await slack.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The figures of one store at one concurrency, from its median round (details keep every round). */
+function ackRows(
+  o: AckOptions,
+  store: string,
+  c: number,
+  rounds: Array<{ floor: Run; bot: Run }>,
+  details: Record<string, unknown>,
+): Row[] {
+  const stats = rounds.map((r) => ({
+    bot: summary(r.bot.latencies),
+    floor: summary(r.floor.latencies),
+    botServed: summary(r.bot.served),
+    floorServed: summary(r.floor.served),
+  }));
+  // The round whose bot/floor p99 ratio is the median of the rounds.
+  const order = stats.map((_, i) => i).sort((x, y) => ratioOf(stats[x]!) - ratioOf(stats[y]!));
+  const mid = order[Math.floor(order.length / 2)]!;
+  const { bot: b, floor: f, botServed, floorServed } = stats[mid]!;
+  const failures = rounds.reduce((n, r) => n + r.bot.failures + r.floor.failures, 0);
+  details[`${store}@${c}`] = rounds.map((r, i) => ({
+    bot: {
+      ...stats[i]!.bot,
+      failures: r.bot.failures,
+      served: stats[i]!.botServed,
+      eventLoopDelayMs: r.bot.loop,
+      filedAllAfterBurstMs: r.bot.drainMs,
+      cpuMsPerCommand: r.bot.cpuMsPerRequest,
+    },
+    floor: {
+      ...stats[i]!.floor,
+      failures: r.floor.failures,
+      served: stats[i]!.floorServed,
+      eventLoopDelayMs: r.floor.loop,
+      cpuMsPerCommand: r.floor.cpuMsPerRequest,
+    },
+    reported: i === mid,
+  }));
+  const botRun = rounds[mid]!.bot;
+  const floorRun = rounds[mid]!.floor;
+  const maxBot = Math.max(...stats.map((x) => x.bot.max));
+  const maxFloor = Math.max(...stats.map((x) => x.floor.max));
+  const rows: Row[] = [];
+  if (c === o.concurrencies[0])
+    rows.push({
+      figure: `server CPU per command, ${store}`,
+      value: ms(botRun.cpuMsPerRequest),
+      reference: `floor ${ms(floorRun.cpuMsPerRequest)}`,
+      ratio: botRun.cpuMsPerRequest / floorRun.cpuMsPerRequest,
+      target: '-',
+      pass: null,
+    });
+  rows.push(
+    {
+      figure: `ack p50, ${o.requests} cmds @${c}, ${store}`,
+      value: ms(b.p50),
+      reference: `floor ${ms(f.p50)}`,
+      ratio: b.p50 / f.p50,
+      target: '-',
+      pass: null,
+    },
+    {
+      figure: `ack p99, ${o.requests} cmds @${c}, ${store} (median of ${o.rounds})`,
+      value: ms(b.p99),
+      reference: `floor ${ms(f.p99)}`,
+      ratio: b.p99 / f.p99,
+      target: '<= 1.5x floor',
+      pass: b.p99 <= 1.5 * f.p99 && failures === 0,
+    },
+    {
+      figure: `ack p99 inside the server @${c}, ${store}`,
+      value: ms(botServed.p99),
+      reference: `floor ${ms(floorServed.p99)}`,
+      ratio: botServed.p99 / floorServed.p99,
+      target: '-',
+      pass: null,
+    },
+    {
+      figure: `ack max, ${o.requests} cmds @${c}, ${store} (all rounds)`,
+      value: ms(maxBot),
+      reference: `floor ${ms(maxFloor)}`,
+      ratio: maxBot / maxFloor,
+      target: '< 3000 ms (Slack)',
+      pass: stats.every((x) => x.bot.max < 3_000) && failures === 0,
+    },
+    {
+      figure: `all ${o.requests / 2} copy requests filed, after the burst @${c}, ${store}`,
+      value: ms(botRun.drainMs),
+      reference: 'filing follows the ack',
+      ratio: null,
+      target: '-',
+      pass: null,
+    },
+  );
+  return rows;
 }

@@ -48,7 +48,7 @@ async function startBotChild(s: Extract<ChildSpec, { role: 'bot' }>): Promise<Re
     SLACK_SIGNING_SECRET: s.signingSecret,
     SLACK_API_URL: s.slackUrl,
     PORT: '0',
-    DATABASE_URL: `sqlite:${s.dbPath}`,
+    DATABASE_URL: s.databaseUrl ?? `sqlite:${s.dbPath}`,
     SNAPSHOT_COPY_CONFIG: 'unused.yml',
     LOG_LEVEL: 'silent',
   });

@@ -57,6 +57,8 @@ export type ChildSpec =
       credentials: { accessKeyId: string; secretAccessKey: string };
       configYaml: string;
       dbPath: string;
+      /** A PostgreSQL URL instead of the SQLite file at `dbPath`. */
+      databaseUrl?: string;
       /** Unset: the config's polling interval. */
       pollIntervalMs?: number;
     }
@@ -70,6 +72,7 @@ export function spawnBot(o: {
   signingSecret: string;
   configYaml: string;
   dbPath: string;
+  databaseUrl?: string;
   pollIntervalMs?: number;
 }): Promise<ChildHandle> {
   return spawnChild({

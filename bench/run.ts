@@ -4,9 +4,10 @@
  *
  *   npm run bench                      everything, full size (a few minutes on 2 cores)
  *   npm run bench -- --quick           everything at reduced size (development)
- *   npm run bench -- --only ack,slots  a subset
+ *   npm run bench -- --only ack,slots  a subset: its measurements replace theirs in results.json,
+ *                                      the others keep their last figures
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureAck } from './ack.js';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     try {
       const m = await run();
       m.details.seconds = (Date.now() - t) / 1000;
+      m.details.measuredAt = new Date().toISOString();
       results.push(m);
     } catch (err) {
       console.error(`bench: ${name} failed:`, err);
@@ -89,7 +91,8 @@ async function main(): Promise<void> {
   };
 
   // Latency-sensitive measurements first, on a quiet machine.
-  await step('ack', () => measureAck(SIZE.ack));
+  const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  await step('ack', () => measureAck({ ...SIZE.ack, ...(postgresUrl ? { postgresUrl } : {}) }));
   await step('click', () => measureClick(SIZE.click));
   // Pacing is real time and mostly waiting: it runs in its own process beside the virtual-clock ones.
   let pacing: (() => Promise<Measurement>) | undefined;
@@ -120,6 +123,14 @@ async function main(): Promise<void> {
   for (const m of results) for (const f of m.findings ?? []) console.log(`note (${m.name}): ${f}`);
 
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
+  // A partial run (`--only`) replaces its own measurements and keeps the others' last figures.
+  const kept: Measurement[] =
+    only && existsSync(out)
+      ? (JSON.parse(readFileSync(out, 'utf8')) as { measurements: Measurement[] }).measurements.filter(
+          (m) => !results.some((r) => r.name === m.name),
+        )
+      : [];
+  const measurements = [...kept, ...results].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   writeFileSync(
     out,
     `${JSON.stringify(
@@ -133,8 +144,8 @@ async function main(): Promise<void> {
           cpuModel: cpus()[0]?.model,
           memoryBytes: totalmem(),
         },
-        rows,
-        measurements: results,
+        rows: measurements.flatMap((m) => m.rows.map((r) => ({ ...r, measurement: m.name }))),
+        measurements,
       },
       null,
       2,

@@ -6,6 +6,7 @@
 
 import type { Selectable } from 'kysely';
 import { inWriteTransaction } from './engine.js';
+import { urgently } from './priority.js';
 import type { IntentRecord, NewIntent } from './port.js';
 import type { Ctx } from './requests.js';
 import type { IntentsTable } from './schema.js';
@@ -22,7 +23,12 @@ function toIntent(r: Selectable<IntentsTable>): IntentRecord {
   };
 }
 
-export async function recordIntent({ db }: Ctx, i: NewIntent): Promise<{ id: number; fresh: boolean }> {
+/** Before Slack's ack: its queries go ahead of queued work (`priority.ts`). */
+export function recordIntent(ctx: Ctx, i: NewIntent): Promise<{ id: number; fresh: boolean }> {
+  return urgently(() => insertIntent(ctx, i));
+}
+
+async function insertIntent({ db }: Ctx, i: NewIntent): Promise<{ id: number; fresh: boolean }> {
   const inserted = await db
     .insertInto('intents')
     .values({

@@ -8,7 +8,9 @@
  * its turn: one query is let through per turn of the event loop, after the pending I/O (incoming
  * requests, AWS and Slack answers) has been handled, so Slack requests are read and acked between
  * the queries of longer work however many pieces of it run at once. Queries inside a transaction
- * do not wait: a transaction holds the one connection and stays as short as it was.
+ * do not wait: a transaction holds the one connection and stays as short as it was. Nor do urgent
+ * queries (`priority.ts`: the intent a Slack ack waits on), which would otherwise queue behind the
+ * very work that a burst of earlier commands started.
  *
  * Statements are also prepared once per SQL text (kysely prepares on every call; better-sqlite3
  * statements are reusable), in a bounded cache because `in (?, ?, …)` lists make many texts.
@@ -16,6 +18,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Driver, SqliteDialect } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import { isUrgent } from './priority.js';
 
 const CACHED_STATEMENTS = 256;
 
@@ -67,7 +70,7 @@ export class FairSqliteDialect extends SqliteDialect {
     const driver = super.createDriver();
     const acquire = driver.acquireConnection.bind(driver);
     driver.acquireConnection = async () => {
-      await this.turns.next();
+      if (!isUrgent()) await this.turns.next();
       return acquire();
     };
     return driver;
