@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { runStoreConformance } from './conformance.js';
 
@@ -28,5 +28,30 @@ describe('SQLite store', () => {
         rmSync(dir, { recursive: true, force: true });
       },
     };
+  });
+});
+
+describe('SQLite store: the intent a Slack ack waits on', () => {
+  it('is recorded ahead of queued work, not after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
+    const store = await openStore(`sqlite:${join(dir, 'bot.db')}`);
+    try {
+      await store.migrate();
+      // A burst of earlier work: 200 queries queued, one let through per turn of the event loop.
+      let done = 0;
+      const queued = Array.from({ length: 200 }, () => store.listAudit({}).then(() => done++));
+      await store.recordIntent({
+        dedupeKey: 'command:trigger-1',
+        kind: 'status',
+        userId: 'U0REQUESTER',
+        payload: {},
+        at: new Date(),
+      });
+      expect(done).toBeLessThan(20);
+      await Promise.all(queued);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
