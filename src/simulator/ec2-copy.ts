@@ -74,8 +74,16 @@ function sourceKeyUsable(ctx: HandlerContext, source: SnapshotRecord): boolean {
   return key !== undefined && ctx.world.keys.usableBy(key, ctx.principal.accountId);
 }
 
+/**
+ * The volume a snapshot's data comes from, as AWS knows it internally: a copy reports the VolumeId
+ * vol-ffffffff, but AWS still copies a copy of a copy incrementally from the original's lineage.
+ */
+function lineageOf(s: SnapshotRecord): string {
+  return s.copy ? s.copy.sourceVolumeId : s.volumeId;
+}
+
 function sameVolume(s: SnapshotRecord, volumeId: string): boolean {
-  return s.copy ? s.copy.sourceVolumeId === volumeId : s.volumeId === volumeId;
+  return lineageOf(s) === volumeId;
 }
 
 /**
@@ -94,17 +102,17 @@ function incrementality(
       s.ownerId === dest &&
       s.region === ctx.region &&
       s.state === 'completed' &&
-      sameVolume(s, source.volumeId),
+      sameVolume(s, lineageOf(source)),
   );
   const base = same.find((s) => s.encrypted === encrypted && s.kmsKeyArn === kmsKeyArn);
   if (base) return { incremental: true, incrementalBase: base.id, reason: `incremental from ${base.id}` };
   if (same.some((s) => s.encrypted !== encrypted))
     return { incremental: false, reason: 'encryption status changed' };
   if (same.length > 0) return { incremental: false, reason: 'different KMS key' };
-  if (ctx.world.copyHistory.has(`${dest}|${ctx.region}|${source.volumeId}`)) {
+  if (ctx.world.copyHistory.has(`${dest}|${ctx.region}|${lineageOf(source)}`)) {
     return { incremental: false, reason: 'previous copy gone' };
   }
-  return { incremental: false, reason: `first copy of ${source.volumeId} to ${ctx.region}` };
+  return { incremental: false, reason: `first copy of ${lineageOf(source)} to ${ctx.region}` };
 }
 
 export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
@@ -174,7 +182,7 @@ export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
     sourceSnapshotId: source.id,
     sourceRegion,
     sourceOwnerId: source.ownerId,
-    sourceVolumeId: source.volumeId,
+    sourceVolumeId: lineageOf(source),
     destinationAccountId: dest,
     destinationRegion: ctx.region,
     encrypted: outcome.encrypted,
@@ -212,6 +220,6 @@ export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
     snapshot.timeline.failMessage = KEY_NOT_ACCESSIBLE;
   }
   world.snapshots.set(id, snapshot);
-  world.copyHistory.add(`${dest}|${ctx.region}|${source.volumeId}`);
+  world.copyHistory.add(`${dest}|${ctx.region}|${lineageOf(source)}`);
   return { snapshotId: id, tagSet: tagSet(tags) };
 }

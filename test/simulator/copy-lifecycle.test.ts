@@ -214,4 +214,21 @@ describe('CopySnapshot lifecycle', () => {
       reason: 'previous copy gone',
     });
   });
+
+  it('keeps a copy of a copy in its lineage: AWS gives copies vol-ffffffff, but copies incrementally from the original', async () => {
+    const first = await copy();
+    t.clock.advance(60_000);
+    // The second hop: the copy, copied back into the source Region, where the original lives.
+    const east = ec2(t.sim, USERS[A]!);
+    const back = await east.send(
+      new CopySnapshotCommand({ SourceRegion: OTHER_REGION, SourceSnapshotId: first.SnapshotId! }),
+    );
+    const record = t.sim.world.copies().find((c) => c.snapshotId === back.SnapshotId);
+    expect(record).toMatchObject({
+      incremental: true,
+      incrementalBase: SRC,
+      sourceVolumeId: 'vol-0000000000000aa01',
+    });
+    expect((await describeIn(first.SnapshotId!)).VolumeId).toBe('vol-ffffffff');
+  });
 });
