@@ -38,6 +38,9 @@ export interface DispatcherDeps {
  */
 const STARTS_AT_ONCE = 16;
 
+/** How long a copy waits for the bot's own removal of its source's share before taking the share back. */
+const SHARE_REMOVAL_WAIT_MS = 5 * 60_000;
+
 export class Dispatcher {
   /** Copies this process is starting right now (recovery must not touch them). */
   readonly inProgress = new Set<number>();
@@ -126,7 +129,14 @@ export class Dispatcher {
           return 'requeued';
         }
       }
-      if (source.id !== destination.id) await this.ensureShared(source, destination, copy, session);
+      if (source.id !== destination.id && !(await this.ensureShared(source, destination, copy, session))) {
+        await store.requeueCopy(copy.id, {
+          at: this.d.now(),
+          holdDestination: false,
+          reason: 'waiting for the removal of an earlier share of its source to finish',
+        });
+        return 'requeued';
+      }
       const [sourceSnapshot] = await aws.describeSnapshots(
         source,
         copy.source.region,
@@ -206,12 +216,18 @@ export class Dispatcher {
    * bot recorded as its own is added again (idempotent in AWS): a crash may have come between
    * removing it in AWS and recording that.
    */
+  /**
+   * Shares the source with the destination account unless it is shared already, recording whether
+   * the bot added the share (only such a share is ever removed). False: the bot is removing its
+   * earlier share right now, and AWS could apply that removal after a new share and before the
+   * CopySnapshot; the copy waits for the next pass.
+   */
   private async ensureShared(
     source: AccountConfig,
     destination: AccountConfig,
     copy: CopyRecord,
     session: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { store, aws } = this.d;
     const key = {
       sourceRegion: copy.source.region,
@@ -219,17 +235,26 @@ export class Dispatcher {
       destAccountId: destination.id,
     };
     const share = await store.getShare(key);
-    if (share && share.removedAt === null) {
+    const now = this.d.now();
+    if (share && share.removedAt === null && share.removalStartedAt === null) {
       if (share.owned)
         await aws.shareSnapshot(source, key.sourceRegion, key.snapshotId, destination.id, session);
-      return;
+      return true;
     }
-    const current = await aws.snapshotSharedWith(source, key.sourceRegion, key.snapshotId, session);
+    if (share?.removalStartedAt && now.getTime() - share.removalStartedAt.getTime() < SHARE_REMOVAL_WAIT_MS) {
+      return false;
+    }
+    // A removal that hung past the wait (its step keeps failing) is taken back: a new generation,
+    // owned, whose share is made again below; the old step finds its generation gone and stops.
+    const current = share?.removalStartedAt
+      ? { public: false, userIds: [] as string[] }
+      : await aws.snapshotSharedWith(source, key.sourceRegion, key.snapshotId, session);
     const already = current.public || current.userIds.includes(destination.id);
     // Recorded before the share is made: a crash in between leaves a record of a share that may not
     // exist, whose removal is harmless; the other order could leave a share nobody knows to remove.
-    await store.recordShare({ ...key, sourceAccountId: source.id, owned: !already, at: this.d.now() });
+    await store.recordShare({ ...key, sourceAccountId: source.id, owned: !already, at: now });
     if (!already) await aws.shareSnapshot(source, key.sourceRegion, key.snapshotId, destination.id, session);
+    return true;
   }
 
   private async failedToStart(copy: CopyRecord, err: AwsError): Promise<StartOutcome> {

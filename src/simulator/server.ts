@@ -37,6 +37,8 @@ export interface SimulatorOptions {
   listingDelayMs?: number;
 }
 
+export type Latency = number | ((body: string) => number);
+
 export interface CallRecord {
   seq: number;
   /** Simulated time of the call (epoch ms). */
@@ -68,8 +70,11 @@ export interface SimulatorHandle {
   dropNextCopyResponses(n: number): void;
   /** DescribeSnapshots listings by filter leave out snapshots younger than this (eventual consistency). */
   setListingDelay(ms: number): void;
-  /** Real milliseconds each call of an action waits before it is handled (a slow AWS). */
-  setLatency(latency: Record<string, number>): void;
+  /**
+   * Real milliseconds each call of an action waits before it is handled (a slow AWS); a function
+   * of the raw request body makes only some calls slow (e.g. a share's removal, not its addition).
+   */
+  setLatency(latency: Record<string, Latency>): void;
   clearCalls(): void;
   /** The standard SDK endpoint variables pointing at this simulator. */
   endpointEnv(): Record<string, string>;
@@ -177,7 +182,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     keyFailureDelayMs: options.keyFailureDelayMs ?? 5_000,
     listingDelayMs: options.listingDelayMs ?? 0,
   };
-  let latency: Record<string, number> = {};
+  let latency: Record<string, Latency> = {};
   const actionOf = (req: IncomingMessage, body: string): string => {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') return target.slice(KMS_TARGET_PREFIX.length);
@@ -262,7 +267,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const server = createServer((req, res) => {
     readBody(req).then(
       (body) => {
-        const wait = latency[actionOf(req, body)] ?? 0;
+        const rule = latency[actionOf(req, body)] ?? 0;
+        const wait = typeof rule === 'function' ? rule(body) : rule;
         if (wait > 0) setTimeout(() => handle(req, res, body), wait);
         else handle(req, res, body);
       },

@@ -51,7 +51,7 @@ export async function scheduleUnshares(
 
 export function unshareHandler(d: {
   store: Store;
-  aws: Pick<AwsGateway, 'shareSnapshot' | 'unshareSnapshot'>;
+  aws: Pick<AwsGateway, 'unshareSnapshot'>;
   accounts: AccountConfig[];
   notify: Notifier;
   now: () => Date;
@@ -59,10 +59,11 @@ export function unshareHandler(d: {
   return {
     async run(step: StepRecord) {
       const p = step.payload as UnsharePayload;
+      // Begun only while no copy needs the share; a copy claimed from then on waits for the
+      // removal to finish (the dispatcher's ensureShared), then shares anew.
+      if (!(await d.store.beginShareRemoval({ ...p, at: d.now() }))) return;
       const share = await d.store.getShare(p);
-      // Removed already (another ending copy's step), or shared anew since: that generation's own steps decide.
-      if (!share || share.removedAt || share.generation !== p.generation || !share.owned) return;
-      if ((await d.store.countCopiesNeedingShare(p)) > 0) return;
+      if (!share) return;
       const source = findAccount(d.accounts, share.sourceAccountId);
       if (!source) throw new Error(`account ${share.sourceAccountId} is no longer configured`);
       const session = roleSessionName({
@@ -71,10 +72,9 @@ export function unshareHandler(d: {
         purpose: 'unshare',
       });
       await d.aws.unshareSnapshot(source, p.sourceRegion, p.snapshotId, p.destAccountId, session);
-      const kept = await d.store.transaction(async (tx) => {
-        // A copy claimed while the removal was on its way needs the share back.
-        if ((await tx.countCopiesNeedingShare(p)) > 0) return true;
-        await tx.markShareRemoved({ ...p, at: d.now() });
+      await d.store.transaction(async (tx) => {
+        // False: the share was taken back meanwhile (a removal that hung too long); that generation decides.
+        if (!(await tx.markShareRemoved({ ...p, at: d.now() }))) return;
         await tx.appendAudit({
           at: d.now(),
           actor: 'bot',
@@ -82,9 +82,7 @@ export function unshareHandler(d: {
           ...(step.requestNumber !== null ? { requestNumber: step.requestNumber } : {}),
           detail: { snapshotId: p.snapshotId, region: p.sourceRegion, account: p.destAccountId },
         });
-        return false;
       });
-      if (kept) await d.aws.shareSnapshot(source, p.sourceRegion, p.snapshotId, p.destAccountId, session);
     },
     async report(step: StepRecord, error: string, tx: Store) {
       const p = step.payload as UnsharePayload;

@@ -6,8 +6,8 @@
 
 import type { Selectable } from 'kysely';
 import { inWriteTransaction } from './engine.js';
-import { urgently } from './priority.js';
 import type { IntentRecord, NewIntent } from './port.js';
+import { urgently } from './priority.js';
 import type { Ctx } from './requests.js';
 import type { IntentsTable } from './schema.js';
 import { date, iso } from './schema.js';

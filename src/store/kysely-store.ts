@@ -53,7 +53,13 @@ import {
   transitionRequest,
 } from './requests.js';
 import { claimScheduleSlot, heartbeat, liveReplicas } from './schedules.js';
-import { countCopiesNeedingShare, getShare, markShareRemoved, recordShare } from './shares.js';
+import {
+  beginShareRemoval,
+  countCopiesNeedingShare,
+  getShare,
+  markShareRemoved,
+  recordShare,
+} from './shares.js';
 import { addStep, claimSteps, completeStep, countOpenSteps, retryStepLater } from './steps.js';
 
 export interface KyselyStoreOptions {
@@ -161,6 +167,7 @@ export function createKyselyStore(
     getShare: (key) => getShare(ctx, key),
     recordShare: (share) => recordShare(ctx, share),
     markShareRemoved: (key) => markShareRemoved(ctx, key),
+    beginShareRemoval: (key) => beginShareRemoval(ctx, key),
     countCopiesNeedingShare: (key) => countCopiesNeedingShare(ctx, key),
 
     claimScheduleSlot: (input) => claimScheduleSlot(ctx, input),

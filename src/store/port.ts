@@ -330,6 +330,8 @@ export interface ShareRecord extends ShareKey {
   generation: number;
   sharedAt: Date;
   removedAt: Date | null;
+  /** Set while the bot removes the share: a copy that needs it waits until the removal is done. */
+  removalStartedAt: Date | null;
 }
 
 export interface Store {
@@ -470,6 +472,11 @@ export interface Store {
   /** Records a share that is in effect from now: new, or anew after it was removed. */
   recordShare(share: ShareKey & { sourceAccountId: string; owned: boolean; at: Date }): Promise<ShareRecord>;
   markShareRemoved(key: ShareKey & { generation: number; at: Date }): Promise<boolean>;
+  /**
+   * Begins removing this generation of an owned share, unless a copy of the bot needs it (checked
+   * in the same transaction). A removal begun already goes on: AWS may have applied it. False: keep it.
+   */
+  beginShareRemoval(key: ShareKey & { generation: number; at: Date }): Promise<boolean>;
   /** Copies of the bot (queued, starting or copying) that still need this share. */
   countCopiesNeedingShare(key: ShareKey): Promise<number>;
 

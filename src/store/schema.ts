@@ -177,4 +177,5 @@ export interface SharesTable {
   generation: number;
   shared_at: string;
   removed_at: string | null;
+  removal_started_at: string | null;
 }

@@ -4,6 +4,7 @@
  */
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
+import { inWriteTransaction } from './engine.js';
 import type { ShareKey, ShareRecord } from './port.js';
 import type { Ctx } from './requests.js';
 import { date, iso, type SharesTable } from './schema.js';
@@ -18,6 +19,7 @@ function toShare(r: Selectable<SharesTable>): ShareRecord {
     generation: Number(r.generation),
     sharedAt: date(r.shared_at),
     removedAt: r.removed_at ? date(r.removed_at) : null,
+    removalStartedAt: r.removal_started_at ? date(r.removal_started_at) : null,
   };
 }
 
@@ -48,6 +50,7 @@ export async function recordShare(
       generation: 1,
       shared_at: at,
       removed_at: null,
+      removal_started_at: null,
     })
     .onConflict((oc) =>
       oc.columns(['source_region', 'snapshot_id', 'dest_account_id']).doUpdateSet({
@@ -55,6 +58,7 @@ export async function recordShare(
         generation: sql`shares.generation + 1`,
         shared_at: at,
         removed_at: null,
+        removal_started_at: null,
       }),
     )
     .returningAll()
@@ -68,7 +72,7 @@ export async function markShareRemoved(
 ): Promise<boolean> {
   const result = await db
     .updateTable('shares')
-    .set({ removed_at: iso(key.at) })
+    .set({ removed_at: iso(key.at), removal_started_at: null })
     .where('source_region', '=', key.sourceRegion)
     .where('snapshot_id', '=', key.snapshotId)
     .where('dest_account_id', '=', key.destAccountId)
@@ -76,6 +80,28 @@ export async function markShareRemoved(
     .where('removed_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+export function beginShareRemoval(
+  ctx: Ctx,
+  key: ShareKey & { generation: number; at: Date },
+): Promise<boolean> {
+  return inWriteTransaction(ctx.db, ctx.engine, null, async (trx) => {
+    const tx = { ...ctx, db: trx };
+    const share = await getShare(tx, key);
+    if (!share?.owned || share.removedAt || share.generation !== key.generation) return false;
+    if (share.removalStartedAt) return true;
+    if ((await countCopiesNeedingShare(tx, key)) > 0) return false;
+    await trx
+      .updateTable('shares')
+      .set({ removal_started_at: iso(key.at) })
+      .where('source_region', '=', key.sourceRegion)
+      .where('snapshot_id', '=', key.snapshotId)
+      .where('dest_account_id', '=', key.destAccountId)
+      .where('generation', '=', key.generation)
+      .execute();
+    return true;
+  });
 }
 
 export async function countCopiesNeedingShare({ db }: Ctx, key: ShareKey): Promise<number> {

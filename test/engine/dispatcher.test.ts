@@ -218,7 +218,7 @@ describe('Dispatcher when the database fails during a pass', () => {
       });
       const logged: string[] = [];
       const log = createLogger({ level: 'silent' });
-      log.error = ((obj: unknown, msg?: string) => {
+      log.error = ((_obj: unknown, msg?: string) => {
         logged.push(String(msg));
       }) as typeof log.error;
       const dispatcher = new Dispatcher({

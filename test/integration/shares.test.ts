@@ -101,4 +101,38 @@ describe('shares of source snapshots with the destination account', () => {
     const running = copies.find((c) => c.source.snapshotId !== refusedSnap)!;
     expect(sharedWith(h, running.source.snapshotId)).toContain(AUDIT);
   });
+
+  it('makes a copy claimed while its source share is being removed wait for the removal, then share anew', async () => {
+    h = await startHarness({ pollIntervalMs: 200, simulator: { copyDuration: () => 300 } });
+    const harness = h;
+    const snap = DEMO_SNAPSHOTS.unencrypted;
+    const line = `${snap} from us-east-1 to us-west-2 to-account audit`;
+    // The removal of R-1's share takes 3 s to reach AWS; adding a share stays quick.
+    h.sim.setLatency({
+      ModifySnapshotAttribute: (body) => (body.includes('OperationType=remove') ? 3_000 : 0),
+    });
+    const first = await fileApproved(h, line);
+    await copiesEnded(h, first);
+    const second = await file(h, line);
+    // From here the dispatcher's read of the source is slow: without waiting for the removal, the
+    // new share would be made, then undone by the removal landing, before CopySnapshot is sent.
+    h.sim.setLatency({
+      ModifySnapshotAttribute: (body) => (body.includes('OperationType=remove') ? 3_000 : 0),
+      DescribeSnapshots: (body) => (body.includes(`SnapshotId.1=${snap}`) ? 4_000 : 0),
+    });
+    await approve(h, second);
+    const [copy] = await copiesEnded(h, second, 30_000);
+    expect(copy).toMatchObject({ state: 'completed' });
+    // Removed after R-1, shared again for R-2 after that removal had landed, removed after R-2.
+    await eventually(
+      () => modifies(harness, snap, 'remove').length === 2,
+      'the second share removed',
+      15_000,
+    );
+    const ops = okCalls(h, 'ModifySnapshotAttribute')
+      .filter((c) => c.params.SnapshotId === snap)
+      .map((c) => c.params.OperationType);
+    expect(ops).toEqual(['add', 'remove', 'add', 'remove']);
+    expect(sharedWith(h, snap)).not.toContain(AUDIT);
+  }, 60_000);
 });

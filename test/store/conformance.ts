@@ -890,5 +890,61 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       await fileQueued([newCopy(key.snapshotId, { accountId: key.destAccountId })]);
       expect(await store.countCopiesNeedingShare(key)).toBe(1);
     });
+
+    it('begins removing an owned share only while no copy needs it, and goes on with a removal begun', async () => {
+      const key = {
+        sourceRegion: 'us-east-1',
+        snapshotId: 'snap-0fedcba9876543210',
+        destAccountId: '222222222222',
+      };
+      const mine = await store.recordShare({
+        ...key,
+        sourceAccountId: '111111111111',
+        owned: true,
+        at: at(0),
+      });
+      const filed = await fileQueued([newCopy(key.snapshotId, { accountId: key.destAccountId })]);
+      // A copy is queued: the share stays.
+      expect(await store.beginShareRemoval({ ...key, generation: mine.generation, at: at(1) })).toBe(false);
+      expect((await store.getShare(key))?.removalStartedAt).toBeNull();
+      await store.cancelRequest(filed.request.n, at(2), 'U0REQUESTER');
+      expect(await store.beginShareRemoval({ ...key, generation: mine.generation + 1, at: at(3) })).toBe(
+        false,
+      );
+      expect(await store.beginShareRemoval({ ...key, generation: mine.generation, at: at(3) })).toBe(true);
+      expect((await store.getShare(key))?.removalStartedAt).toEqual(at(3));
+      // A copy queued after the removal began does not stop it: AWS may have applied it already.
+      await fileQueued([newCopy(key.snapshotId, { accountId: key.destAccountId })]);
+      expect(await store.beginShareRemoval({ ...key, generation: mine.generation, at: at(4) })).toBe(true);
+      expect(await store.markShareRemoved({ ...key, generation: mine.generation, at: at(5) })).toBe(true);
+      expect(await store.getShare(key)).toMatchObject({ removedAt: at(5), removalStartedAt: null });
+      // Shared anew: a new generation, no removal in progress.
+      const anew = await store.recordShare({
+        ...key,
+        sourceAccountId: '111111111111',
+        owned: true,
+        at: at(6),
+      });
+      expect(anew).toMatchObject({
+        generation: mine.generation + 1,
+        removedAt: null,
+        removalStartedAt: null,
+      });
+    });
+
+    it('never begins removing a share that existed before the bot', async () => {
+      const key = {
+        sourceRegion: 'us-east-1',
+        snapshotId: 'snap-0aaaabbbbccccdddd',
+        destAccountId: '222222222222',
+      };
+      const theirs = await store.recordShare({
+        ...key,
+        sourceAccountId: '111111111111',
+        owned: false,
+        at: at(0),
+      });
+      expect(await store.beginShareRemoval({ ...key, generation: theirs.generation, at: at(1) })).toBe(false);
+    });
   });
 }
