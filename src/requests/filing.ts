@@ -197,7 +197,12 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
     audit: {
       actor: input.policyName ? `policy:${input.policyName}` : input.requesterId,
       action: input.policyName ? 'request.filed-by-policy' : 'request.filed',
-      detail: { request, copies: copies.length, warnings },
+      detail: {
+        request,
+        copies: copies.length,
+        warnings,
+        ...(request.reason ? { reason: request.reason } : {}),
+      },
     },
     ...(input.intentId !== undefined ? { intentId: input.intentId } : {}),
   };

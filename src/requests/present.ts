@@ -67,13 +67,22 @@ export class Presenter implements Renderer {
 
 function decided(
   request: RequestRecord,
-  decisions: Array<{ userId: string; decision: string; at: Date }>,
+  decisions: Array<{ userId: string; decision: string; at: Date; reason?: string }>,
 ): { line: string } | undefined {
   switch (request.state) {
     case 'pending_approval':
       return undefined;
-    case 'rejected':
-      return { line: decidedLine('rejected', request.closedBy ? [request.closedBy] : [], request.updatedAt) };
+    case 'rejected': {
+      const rejection = decisions.find((d) => d.decision === 'reject' && d.userId === request.closedBy);
+      return {
+        line: decidedLine(
+          'rejected',
+          request.closedBy ? [request.closedBy] : [],
+          rejection?.at ?? request.updatedAt,
+          rejection?.reason,
+        ),
+      };
+    }
     case 'expired':
       return { line: decidedLine('expired', [], request.updatedAt) };
     case 'cancelled':
