@@ -136,7 +136,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
   );
   const directory = new ApproverDirectory(config.approvals.approvers, web);
   const identities = new IdentityDirectory(web);
-  const presenter = new Presenter({ store, accounts, directory });
+  const presenter = new Presenter({ store, accounts, directory, now });
   const outbox = new OutboxSender({
     store,
     web,

@@ -12,6 +12,7 @@ export interface PresenterDeps {
   store: Store;
   accounts: AccountConfig[];
   directory: Pick<ApproverDirectory, 'isApprover'>;
+  now?: () => Date;
 }
 
 /** Loads what a message shows from the store, at the moment it is sent. */
@@ -61,7 +62,7 @@ export class Presenter implements Renderer {
       const loaded = await this.view(r.n);
       if (loaded) mineViews.push(loaded.view);
     }
-    return homeView({ mine: mineViews, waiting, queues });
+    return homeView({ mine: mineViews, waiting, queues, now: (this.deps.now ?? (() => new Date()))() });
   }
 }
 
