@@ -17,6 +17,7 @@ import { ApproverDirectory } from './requests/approvers.js';
 import { filingAws } from './requests/aws-reads.js';
 import { CopyEventHandler } from './requests/copy-events.js';
 import { expire } from './requests/decisions.js';
+import { IdentityDirectory } from './requests/identities.js';
 import { handleIntent } from './requests/intents.js';
 import { Presenter } from './requests/present.js';
 import { queueNotice } from './requests/queue-notice.js';
@@ -25,7 +26,7 @@ import { AckFirst } from './slack/ack-first.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { registerActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
-import { registerEvents, registerViews } from './slack/listeners/views.js';
+import { registerEvents, registerRejectForm, registerViews } from './slack/listeners/views.js';
 import { OutboxSender } from './slack/outbox.js';
 import { Notifier } from './slack/outbox-messages.js';
 import { healthRoutes } from './slack/routes.js';
@@ -134,7 +135,8 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     }),
   );
   const directory = new ApproverDirectory(config.approvals.approvers, web);
-  const presenter = new Presenter({ store, accounts, directory });
+  const identities = new IdentityDirectory(web);
+  const presenter = new Presenter({ store, accounts, directory, now });
   const outbox = new OutboxSender({
     store,
     web,
@@ -227,6 +229,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     approvals: config.approvals,
     approvalsChannel: config.slack.approvalsChannel,
     directory,
+    identities,
     notify,
     presenter,
     now,
@@ -255,8 +258,9 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
   });
 
   registerCommands(slack.app, { service, inbox, log, metrics });
-  registerActions(slack.app, { inbox, log, metrics });
+  registerActions(slack.app, { service, inbox, log, metrics });
   registerViews(slack.app, { service, inbox, log, metrics });
+  registerRejectForm(slack.app, { inbox, log, metrics });
   registerEvents(slack.app, { notify, now });
   slack.app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');

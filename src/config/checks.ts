@@ -148,7 +148,10 @@ export function checkApprovals(approvals: ApprovalsConfig, accounts: AccountInde
     if (destinationAccount !== undefined) {
       resolveAccount(accounts, destinationAccount, [...path, 'when', 'destinationAccount'], report);
     }
-    checkReachable(rule.required, [...path, 'required']);
+    if (rule.required === undefined && rule.requireReason !== true) {
+      report(path, 'give `required` (approvals needed) or `requireReason: true`, or both');
+    }
+    if (rule.required !== undefined) checkReachable(rule.required, [...path, 'required']);
   });
 }
 

@@ -188,7 +188,8 @@ const ruleSchema = z.strictObject({
     sourceAccount: aliasRefSchema.optional(),
     destinationAccount: aliasRefSchema.optional(),
   }),
-  required: positiveInt(),
+  required: positiveInt().optional(),
+  requireReason: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export const approvalsSchema = z.strictObject({

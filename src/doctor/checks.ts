@@ -27,7 +27,8 @@ export type CheckName =
   | 'encryption by default'
   | 'default EBS key'
   | 'describe snapshots'
-  | `KMS key ${string}`;
+  | `KMS key ${string}`
+  | `approver ${string}`;
 
 /** `warn`: works, but something will bite later (an AWS managed key where a customer key belongs). */
 export type CheckStatus = 'ok' | 'warn' | 'fail';

@@ -3,6 +3,7 @@
  * `src/doctor.ts` binds it to the console and `process.exitCode`.
  */
 import { existsSync } from 'node:fs';
+import { webApi } from '@slack/bolt';
 import { createAwsAccess } from '../aws/access.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig, parseConfigText } from '../config/load.js';
@@ -14,6 +15,8 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from '../simulator/index.js';
+import { webClientPort } from '../slack/web.js';
+import { checkApprovers } from './approvers.js';
 import { runDoctor } from './checks.js';
 import { type DoctorEnv, readDoctorEnv } from './env.js';
 import { exitCodeFor, formatTable } from './table.js';
@@ -69,6 +72,18 @@ export async function runDoctorCli(
     const where = simulator !== undefined ? 'the AWS simulator (SNAPSHOT_COPY_AWS=simulated)' : 'AWS';
     output.out(`Checking ${source} against ${where}…\n`);
     const rows = await runDoctor({ config, gateway: access.gateway });
+    const botToken = rawEnv.SLACK_BOT_TOKEN?.trim();
+    if (botToken) {
+      const apiUrl = rawEnv.SLACK_API_URL?.trim();
+      const client = new webApi.WebClient(botToken, {
+        ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+        retryConfig: { retries: 1 },
+        timeout: 10_000,
+      });
+      rows.push(...(await checkApprovers(config.approvals.approvers, webClientPort(client))));
+    } else {
+      output.out('Approvers not checked in Slack: set SLACK_BOT_TOKEN to check them (users:read).\n');
+    }
     output.out(formatTable(rows));
     return exitCodeFor(rows);
   } finally {

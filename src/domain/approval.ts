@@ -24,7 +24,28 @@ export function ruleMatches(rule: ApprovalRule, facts: ApprovalFacts): boolean {
 export function requiredApprovals(config: ApprovalsConfig, facts: ApprovalFacts): number {
   return config.rules
     .filter((rule) => ruleMatches(rule, facts))
-    .reduce((required, rule) => Math.max(required, rule.required), config.required);
+    .reduce((required, rule) => Math.max(required, rule.required ?? 0), config.required);
+}
+
+/** Describes a rule as the config writes it, for an answer that names it: `approvals.rules[1] (crossAccount: true)`. */
+export function describeRule(rule: ApprovalRule, index: number): string {
+  const when = Object.entries(rule.when)
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(', ');
+  return `approvals.rules[${index}]${when ? ` (${when})` : ''}`;
+}
+
+/** The first matching rule that asks for a reason, when the request gives none (SPEC §5.3). */
+export function missingReasonProblem(
+  config: Pick<ApprovalsConfig, 'rules'>,
+  facts: ApprovalFacts,
+  reason: string | undefined,
+): string | undefined {
+  if (reason !== undefined && reason.trim() !== '') return undefined;
+  const index = config.rules.findIndex((rule) => rule.requireReason === true && ruleMatches(rule, facts));
+  const rule = config.rules[index];
+  if (rule === undefined) return undefined;
+  return `${describeRule(rule, index)} requires a reason for this request: add \`reason "<why the copy is needed>"\``;
 }
 
 export interface ApproverCheck {

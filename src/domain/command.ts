@@ -11,6 +11,7 @@ import {
   parseAccountRef,
   parseKmsKey,
   parseNote,
+  parseReason,
   parseRegion,
   parseRegionList,
   parseSources,
@@ -36,7 +37,7 @@ export type ParsedCommand =
 export const USAGE = [
   'Usage: /snapshot-copy <snap-…[,snap-…] | tag:<Key>=<Value>> to <region>[,<region>…] [from <region>] ' +
     '[account <alias|id>] [to-account <alias|id>] [kms <key> | encrypt] [within <N>m|<N>h] ' +
-    '[note "<text>"] [tag <Key>=<Value>]…',
+    '[note "<text>"] [tag <Key>=<Value>]… [reason "<text>"]',
   '       /snapshot-copy [help | status [R-<n>] | cancel R-<n> | report]',
 ].join('\n');
 
@@ -55,6 +56,7 @@ export function helpText(): string {
     '    within <N>m|<N>h       time-based copy, 15m … 48h in steps of 15 minutes',
     '    note "<text>"          description of the copy (at most 255 characters)',
     '    tag <Key>=<Value>      an extra tag on the copy; repeatable; no aws: prefix',
+    '    reason "<text>"        why the copy is needed (at most 500 characters); shown to approvers and audited',
     '/snapshot-copy status [R-<n>]          your requests, or one request, with queue positions',
     '/snapshot-copy cancel R-<n>            cancel a request that has not started copying',
     '/snapshot-copy report                  the DR report, now',
@@ -71,7 +73,18 @@ export function decodeSlackText(text: string): string {
 }
 
 const SUBCOMMANDS = ['help', 'status', 'cancel', 'report'];
-const OPTIONS = ['to', 'from', 'account', 'to-account', 'kms', 'encrypt', 'within', 'note', 'tag'] as const;
+const OPTIONS = [
+  'to',
+  'from',
+  'account',
+  'to-account',
+  'kms',
+  'encrypt',
+  'within',
+  'note',
+  'tag',
+  'reason',
+] as const;
 type Option = (typeof OPTIONS)[number];
 
 /** What each option's value is, for "`from` needs a Region". */
@@ -84,6 +97,7 @@ const VALUE_OF: Record<Exclude<Option, 'encrypt'>, string> = {
   within: 'a duration such as 90m or 2h',
   note: 'a text in quotes',
   tag: 'a <Key>=<Value> pair',
+  reason: 'a text in quotes',
 };
 
 function optionOf(token: Token): Option | undefined {
@@ -253,6 +267,8 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
   const noteRaw = one('note');
   const note = noteRaw === undefined ? undefined : collect(parseNote(noteRaw));
   const tags = collect(parseTags(tagValues)) ?? [];
+  const reasonRaw = one('reason');
+  const reason = reasonRaw === undefined ? undefined : collect(parseReason(reasonRaw));
 
   if (problems.length > 0 || sources === undefined || destinationRegions === undefined) {
     return { ok: false, problems };
@@ -269,5 +285,6 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
   if (kmsKeyId !== undefined) spec.kmsKeyId = kmsKeyId;
   if (withinMinutes !== undefined) spec.withinMinutes = withinMinutes;
   if (note !== undefined) spec.note = note;
+  if (reason !== undefined) spec.reason = reason;
   return { ok: true, value: spec };
 }

@@ -260,6 +260,19 @@ export function parseNote(text: string): Checked<string> {
   return ok(text);
 }
 
+export const REASON_MAX_LENGTH = 500;
+
+/** `reason "<text>"`: why the copy is needed, shown to approvers and audited (SPEC §4). */
+export function parseReason(text: string): Checked<string> {
+  const reason = text.trim();
+  if (reason === '') return fail('the reason is empty');
+  const length = [...reason].length;
+  if (length > REASON_MAX_LENGTH) {
+    return fail(`the reason is ${length} characters long; at most ${REASON_MAX_LENGTH} are allowed`);
+  }
+  return ok(reason);
+}
+
 export const TAG_KEY_MAX_LENGTH = 128;
 export const TAG_VALUE_MAX_LENGTH = 256;
 /** EC2 allows 50 tags per resource; the bot writes its five provenance tags on every copy. */

@@ -9,6 +9,7 @@ import {
   parseAccountRef,
   parseKmsKey,
   parseNote,
+  parseReason,
   parseRegion,
   parseRegionList,
   parseSources,
@@ -32,6 +33,7 @@ export const MODAL_FIELDS = [
   'within',
   'note',
   'tags',
+  'reason',
 ] as const;
 export type ModalField = (typeof MODAL_FIELDS)[number];
 
@@ -110,6 +112,7 @@ export function parseModalSubmission(values: ModalValues): ModalResult {
   const note = noteRaw.trim() === '' ? undefined : check('note', parseNote(noteRaw.trim()));
   const tagLines = (input(values, 'tags')?.value ?? '').split(/\r?\n/).filter((line) => line.trim() !== '');
   const tags = check('tags', parseTags(tagLines)) ?? [];
+  const reason = optional('reason', parseReason);
   const encrypt = selectedMany(values, 'encrypt').length > 0 || kmsKeyId !== undefined;
 
   if (Object.keys(errors).length > 0 || sources === undefined || destinationRegions === undefined) {
@@ -122,5 +125,6 @@ export function parseModalSubmission(values: ModalValues): ModalResult {
   if (kmsKeyId !== undefined) spec.kmsKeyId = kmsKeyId;
   if (withinMinutes !== undefined) spec.withinMinutes = withinMinutes;
   if (note !== undefined) spec.note = note;
+  if (reason !== undefined) spec.reason = reason;
   return { ok: true, spec };
 }

@@ -6,7 +6,12 @@ import { quote } from './fields.js';
 import type { AccountConfig, CopyRequestSpec, ResolvedRequest } from './types.js';
 
 /** Which request field a problem is about (the modal's block_ids, for `response_action: errors`). */
-export type ResolveField = 'source_account' | 'source_region' | 'destination_account' | 'destination_regions';
+export type ResolveField =
+  | 'source_account'
+  | 'source_region'
+  | 'destination_account'
+  | 'destination_regions'
+  | 'reason';
 
 export interface ResolveProblem {
   field: ResolveField;
@@ -101,5 +106,6 @@ export function resolveRequest(spec: CopyRequestSpec, accounts: readonly Account
   if (spec.kmsKeyId !== undefined) request.kmsKeyId = spec.kmsKeyId;
   if (spec.withinMinutes !== undefined) request.withinMinutes = spec.withinMinutes;
   if (spec.note !== undefined) request.note = spec.note;
+  if (spec.reason !== undefined) request.reason = spec.reason;
   return { ok: true, request, crossAccount: source.id !== destination.id, source, destination };
 }

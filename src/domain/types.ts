@@ -80,6 +80,7 @@ export interface CopyRequestSpec {
   withinMinutes?: number; // CompletionDurationMinutes: 15…2880, multiple of 15
   note?: string; // ≤ 255 characters
   tags: Tag[];
+  reason?: string; // ≤ 500 characters: why the copy is needed
 }
 
 /** A spec resolved against the configuration: accounts are aliases that exist, Regions allowed. */
@@ -94,6 +95,7 @@ export interface ResolvedRequest {
   withinMinutes?: number;
   note?: string;
   tags: Tag[];
+  reason?: string;
 }
 
 /** A source snapshot as looked up in AWS (DescribeSnapshots), in domain terms. */
@@ -124,6 +126,12 @@ export const PROVENANCE_TAGS = {
   sourceVolume: 'snapshot-copy:source-volume',
 } as const;
 
+/**
+ * The request's reason, on its copies when it fits a tag value (256 characters) and the tag budget
+ * leaves room after the requester's own tags. Not a provenance tag: the bot never finds copies by it.
+ */
+export const REASON_TAG = 'snapshot-copy:reason';
+
 /** Display form of a request number. */
 export function requestLabel(n: number): string {
   return `R-${n}`;
@@ -143,7 +151,10 @@ export interface AccountConfig {
 /** `approvals` config (SPEC §3). */
 export interface ApprovalRule {
   when: { crossAccount?: boolean; destinationAccount?: string; sourceAccount?: string };
-  required: number;
+  /** Omitted: the rule only asks for a reason. */
+  required?: number;
+  /** A matching request must carry `reason "…"`; one without is refused at filing. */
+  requireReason?: boolean;
 }
 export interface ApprovalsConfig {
   approvers: string[]; // U… user IDs or S… user-group IDs

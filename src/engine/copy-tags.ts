@@ -1,4 +1,4 @@
-import { PROVENANCE_TAGS, requestLabel, type Tag } from '../domain/types.js';
+import { PROVENANCE_TAGS, REASON_TAG, requestLabel, type Tag } from '../domain/types.js';
 
 /** EC2 allows 50 user tags per resource. */
 const MAX_TAGS = 50;
@@ -15,6 +15,8 @@ export interface CopyTagInput {
   requestTags: Tag[];
   /** The source's provenance volume (its own volume, or its own source-volume tag); unknown: not tagged. */
   sourceVolume?: string;
+  /** The request's reason: tagged only when it fits a tag value and leaves the requester's tags room. */
+  reason?: string;
 }
 
 /**
@@ -31,14 +33,18 @@ export function copyTags(input: CopyTagInput): Tag[] {
     { key: PROVENANCE_TAGS.approvedBy, value: input.approvedBy.join(' ').slice(0, MAX_VALUE) },
     ...(input.sourceVolume ? [{ key: PROVENANCE_TAGS.sourceVolume, value: input.sourceVolume }] : []),
   ];
-  const byKey = new Map<string, Tag>();
-  for (const t of input.sourceTags) {
-    if (t.key.toLowerCase().startsWith('aws:') || t.key.startsWith('snapshot-copy:')) continue;
-    byKey.set(t.key, t);
-  }
-  for (const t of input.requestTags) byKey.set(t.key, t);
-  const own = [...byKey.values()].slice(0, MAX_TAGS - provenance.length);
-  return [...own, ...provenance];
+  const fitsReason =
+    input.reason !== undefined &&
+    [...input.reason].length <= MAX_VALUE &&
+    input.requestTags.length + provenance.length < MAX_TAGS;
+  const bot = fitsReason ? [...provenance, { key: REASON_TAG, value: input.reason as string }] : provenance;
+  // The requester's tags always fit (MAX_EXTRA_TAGS); the source's fill the room that is left.
+  const requested = new Set(input.requestTags.map((t) => t.key));
+  const carried = input.sourceTags
+    .filter((t) => !t.key.toLowerCase().startsWith('aws:') && !t.key.startsWith('snapshot-copy:'))
+    .filter((t) => !requested.has(t.key))
+    .slice(0, Math.max(0, MAX_TAGS - bot.length - input.requestTags.length));
+  return [...carried, ...input.requestTags, ...bot];
 }
 
 /** The copy's description: the requester's note, or where it came from (≤ 255 characters). */

@@ -167,6 +167,7 @@ export class Dispatcher {
             approvedBy,
             sourceTags: sourceSnapshot?.tags ?? [],
             requestTags: r.tags,
+            ...(r.reason ? { reason: r.reason } : {}),
             ...(sourceSnapshot && provenanceVolume(sourceSnapshot)
               ? { sourceVolume: provenanceVolume(sourceSnapshot) }
               : {}),

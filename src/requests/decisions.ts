@@ -1,15 +1,17 @@
 import { checkApprover, tally } from '../domain/approval.js';
 import type { ApprovalsConfig, Decision } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
-import { mention } from '../slack/blocks/format.js';
+import { escapeSlack, mention } from '../slack/blocks/format.js';
 import type { Notifier, ReplyTo } from '../slack/outbox-messages.js';
-import type { SlackRef, Store } from '../store/port.js';
+import type { RequestRecord, SlackRef, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
+import type { IdentityCheck, IdentityDirectory } from './identities.js';
 
 export interface DecisionDeps {
   store: Store;
   approvals: ApprovalsConfig;
   directory: Pick<ApproverDirectory, 'isApprover'>;
+  identities: Pick<IdentityDirectory, 'check'>;
   notify: Notifier;
   now: () => Date;
   /** An approval freed copies for the queue: fill slots now, not at the next tick. */
@@ -22,6 +24,8 @@ export interface DecisionInput {
   decision: Decision;
   /** The card the click came from; a click on anything but the request's own card is refused. */
   via?: SlackRef;
+  /** Why (the reject form's `reject_reason`); a rejection needs one. */
+  reason?: string;
 }
 
 /** `refused` and `noop` carry the ephemeral text for the clicker; nothing changed. */
@@ -85,9 +89,9 @@ export async function decide(
   input: DecisionInput,
 ): Promise<DecisionResult> {
   const label = requestLabel(input.n);
-  // Outside the transaction: waiting for the card's record, and the approver look-up (Slack), take time.
+  // Outside the transaction: waiting for the card's record and the Slack look-ups take time.
   const seen = await getRequestOnceCardRecorded(deps.store, input.n, input.via);
-  const isApprover = seen ? await deps.directory.isApprover(input.userId) : false;
+  const who = seen ? await lookUpDecider(deps, input.userId) : { isApprover: false };
   return deps.store.transaction(async (tx) => {
     const notify = deps.notify.within(tx);
     const at = deps.now();
@@ -96,43 +100,30 @@ export async function decide(
       return result;
     };
     const request = await tx.lockRequest(input.n);
+    const refused = refusal(deps, request, input, who);
+    if (refused) {
+      if (refused.audit) {
+        await tx.appendAudit({
+          at,
+          actor: input.userId,
+          action: 'approval.refused',
+          requestNumber: input.n,
+          detail: { decision: input.decision, reason: refused.message },
+        });
+      }
+      return done({ outcome: refused.outcome, message: refused.message });
+    }
     if (!request) return done({ outcome: 'refused', message: `${label} does not exist.` });
-    if (
-      input.via &&
-      (request.approvalCard?.channel !== input.via.channel || request.approvalCard?.ts !== input.via.ts)
-    ) {
-      return done({
-        outcome: 'refused',
-        message: `That button does not belong to ${label}'s approval card; nothing was changed.`,
-      });
-    }
-    if (request.state !== 'pending_approval') {
-      return done({
-        outcome: 'noop',
-        message: `${label} is already ${request.state.replace('_', ' ')}; nothing was changed.`,
-      });
-    }
-
-    const verdict = checkApprover({
-      userId: input.userId,
-      requesterId: request.requesterId,
-      isApprover,
-      allowSelfApproval: deps.approvals.allowSelfApproval,
-    });
-    if (!verdict.ok) {
-      await tx.appendAudit({
-        at,
-        actor: input.userId,
-        action: 'approval.refused',
-        requestNumber: input.n,
-        detail: { decision: input.decision, reason: verdict.reason },
-      });
-      return done({ outcome: 'refused', message: verdict.reason });
-    }
 
     if (request.expiresAt && request.expiresAt.getTime() <= at.getTime()) {
       await expire({ ...deps, store: tx });
       return done({ outcome: 'noop', message: `${label} expired without approval; nothing was changed.` });
+    }
+    if (input.decision === 'reject' && !input.reason) {
+      return done({
+        outcome: 'noop',
+        message: `To reject ${label}, click Reject and give the reason in the form; nothing was changed.`,
+      });
     }
 
     const { recorded } = await tx.recordDecision({
@@ -140,6 +131,7 @@ export async function decide(
       userId: input.userId,
       decision: input.decision,
       at,
+      ...(input.reason ? { reason: input.reason } : {}),
     });
     if (!recorded)
       return done({ outcome: 'noop', message: `You already decided on ${label}; it counts once.` });
@@ -148,7 +140,7 @@ export async function decide(
       actor: input.userId,
       action: `request.${input.decision}`,
       requestNumber: input.n,
-      detail: {},
+      detail: input.reason ? { reason: input.reason } : {},
     });
 
     const decisions = await tx.listDecisions(input.n);
@@ -168,14 +160,14 @@ export async function decide(
         actor: input.userId,
         action: 'request.rejected',
         requestNumber: input.n,
-        detail: {},
+        detail: { reason: input.reason },
       });
       await notify.cardChanged(input.n, at);
       await notify.requestChanged(input.n, channel, at);
       await notify.reply(
         input.n,
         channel,
-        `:no_entry: ${mention(request.requesterId)} ${label} was rejected by ${mention(input.userId)}.`,
+        `:no_entry: ${mention(request.requesterId)} ${label} was rejected by ${mention(input.userId)}: ${escapeSlack(input.reason ?? '')}`,
         at,
         `rejected:${input.n}`,
       );
@@ -191,7 +183,10 @@ export async function decide(
         actor: input.userId,
         action: 'request.approved',
         requestNumber: input.n,
-        detail: { approvers: by },
+        detail: {
+          approvers: by,
+          ...(request.resolved.reason ? { requestReason: request.resolved.reason } : {}),
+        },
       });
       await notify.cardChanged(input.n, at);
       await notify.requestChanged(input.n, channel, at);
@@ -219,6 +214,75 @@ export async function decide(
       message: `Your approval of ${label} is recorded (${count}/${request.requiredApprovals}).`,
     });
   });
+}
+
+interface Decider {
+  isApprover: boolean;
+  /** Looked up for listed approvers only: users.info about anybody else would change nothing. */
+  identity?: IdentityCheck;
+}
+
+async function lookUpDecider(
+  deps: Pick<DecisionDeps, 'directory' | 'identities'>,
+  userId: string,
+): Promise<Decider> {
+  const isApprover = await deps.directory.isApprover(userId);
+  return isApprover ? { isApprover, identity: await deps.identities.check(userId) } : { isApprover };
+}
+
+/**
+ * Why this click on this request does not count, or undefined when the clicker may decide.
+ * `audit`: a refusal of the person (kept on the record), not of a stale or foreign button.
+ */
+function refusal(
+  deps: Pick<DecisionDeps, 'approvals'>,
+  request: RequestRecord | undefined,
+  input: DecisionInput,
+  who: Decider,
+): { outcome: 'refused' | 'noop'; message: string; audit?: true } | undefined {
+  const label = requestLabel(input.n);
+  if (!request) return { outcome: 'refused', message: `${label} does not exist.` };
+  if (
+    input.via &&
+    (request.approvalCard?.channel !== input.via.channel || request.approvalCard?.ts !== input.via.ts)
+  ) {
+    return {
+      outcome: 'refused',
+      message: `That button does not belong to ${label}'s approval card; nothing was changed.`,
+    };
+  }
+  if (request.state !== 'pending_approval') {
+    return {
+      outcome: 'noop',
+      message: `${label} is already ${request.state.replace('_', ' ')}; nothing was changed.`,
+    };
+  }
+  const verdict = checkApprover({
+    userId: input.userId,
+    requesterId: request.requesterId,
+    isApprover: who.isApprover,
+    allowSelfApproval: deps.approvals.allowSelfApproval,
+  });
+  if (!verdict.ok) return { outcome: 'refused', message: verdict.reason, audit: true };
+  if (who.identity && !who.identity.ok)
+    return { outcome: 'refused', message: who.identity.reason, audit: true };
+  return undefined;
+}
+
+/**
+ * Whether a Reject click may open the reason form: the same checks as the decision itself, made
+ * on a read (no lock, nothing written), as the form must open within Slack's 3 s. The submitted
+ * form is decided again under the request's lock.
+ */
+export async function mayDecide(
+  deps: Pick<DecisionDeps, 'store' | 'approvals' | 'directory' | 'identities' | 'now'>,
+  input: DecisionInput,
+): Promise<boolean> {
+  const request = await deps.store.getRequest(input.n);
+  if (!request) return false;
+  const who = await lookUpDecider(deps, input.userId);
+  if (refusal(deps, request, input, who)) return false;
+  return !(request.expiresAt && request.expiresAt.getTime() <= deps.now().getTime());
 }
 
 /**

@@ -212,6 +212,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         copies: accepted.length,
         warnings,
         ...(refused.length ? { refused } : {}),
+        ...(request.reason ? { reason: request.reason } : {}),
       },
     },
     ...(input.intentId !== undefined ? { intentId: input.intentId } : {}),

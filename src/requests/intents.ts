@@ -13,7 +13,15 @@ export type IntentPayload =
   | { type: 'status'; n?: number; reply: ReplyTo }
   | { type: 'cancel'; n: number; reply: ReplyTo }
   | { type: 'report'; reply: ReplyTo }
-  | { type: 'decision'; n: number; decision: 'approve' | 'reject'; via?: SlackRef; reply: ReplyTo };
+  | {
+      type: 'decision';
+      n: number;
+      decision: 'approve' | 'reject';
+      /** The reject form's reason. */
+      reason?: string;
+      via?: SlackRef;
+      reply: ReplyTo;
+    };
 
 /** An intent tried this often without finishing is answered with an apology and closed. */
 export const MAX_INTENT_ATTEMPTS = 6;
@@ -49,6 +57,7 @@ export async function handleIntent(service: RequestService, intent: IntentRecord
         userId: intent.userId,
         decision: p.decision as Decision,
         ...(p.via ? { via: p.via } : {}),
+        ...(p.reason ? { reason: p.reason } : {}),
       });
       return;
   }

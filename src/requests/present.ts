@@ -12,6 +12,7 @@ export interface PresenterDeps {
   store: Store;
   accounts: AccountConfig[];
   directory: Pick<ApproverDirectory, 'isApprover'>;
+  now?: () => Date;
 }
 
 /** Loads what a message shows from the store, at the moment it is sent. */
@@ -61,19 +62,28 @@ export class Presenter implements Renderer {
       const loaded = await this.view(r.n);
       if (loaded) mineViews.push(loaded.view);
     }
-    return homeView({ mine: mineViews, waiting, queues });
+    return homeView({ mine: mineViews, waiting, queues, now: (this.deps.now ?? (() => new Date()))() });
   }
 }
 
 function decided(
   request: RequestRecord,
-  decisions: Array<{ userId: string; decision: string; at: Date }>,
+  decisions: Array<{ userId: string; decision: string; at: Date; reason?: string }>,
 ): { line: string } | undefined {
   switch (request.state) {
     case 'pending_approval':
       return undefined;
-    case 'rejected':
-      return { line: decidedLine('rejected', request.closedBy ? [request.closedBy] : [], request.updatedAt) };
+    case 'rejected': {
+      const rejection = decisions.find((d) => d.decision === 'reject' && d.userId === request.closedBy);
+      return {
+        line: decidedLine(
+          'rejected',
+          request.closedBy ? [request.closedBy] : [],
+          rejection?.at ?? request.updatedAt,
+          rejection?.reason,
+        ),
+      };
+    }
     case 'expired':
       return { line: decidedLine('expired', [], request.updatedAt) };
     case 'cancelled':

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { AwsError } from '../aws/errors.js';
+import { missingReasonProblem } from '../domain/approval.js';
 import { type ResolveProblem, resolveRequest } from '../domain/resolve.js';
 import type { AccountConfig, ApprovalsConfig, CopyRequestSpec } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
@@ -11,9 +12,17 @@ import type { Notifier } from '../slack/outbox-messages.js';
 import { scheduleUnshares } from '../steps/unshare.js';
 import type { Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
-import { type Asked, type DecisionInput, type DecisionResult, decide, finishIntent } from './decisions.js';
+import {
+  type Asked,
+  type DecisionInput,
+  type DecisionResult,
+  decide,
+  finishIntent,
+  mayDecide,
+} from './decisions.js';
 import { readDetails } from './details.js';
 import { fileRequest, receiptText } from './filing.js';
+import type { IdentityDirectory } from './identities.js';
 import type { FilingAws } from './ports.js';
 import type { Presenter } from './present.js';
 import { toCopyView } from './views.js';
@@ -25,6 +34,7 @@ export interface RequestServiceDeps {
   approvals: ApprovalsConfig;
   approvalsChannel: string;
   directory: ApproverDirectory;
+  identities: IdentityDirectory;
   notify: Notifier;
   presenter: Presenter;
   now: () => Date;
@@ -56,9 +66,23 @@ export class RequestService {
     return this.d.accounts;
   }
 
-  /** Config-only checks, fast enough to answer inside Slack's 3 s. */
+  /**
+   * Config-only checks, fast enough to answer inside Slack's 3 s — including a rule's
+   * `requireReason`, which is known from the accounts alone.
+   */
   resolve(spec: CopyRequestSpec): ReturnType<typeof resolveRequest> {
-    return resolveRequest(spec, this.d.accounts);
+    const resolved = resolveRequest(spec, this.d.accounts);
+    if (!resolved.ok) return resolved;
+    const missing = missingReasonProblem(
+      this.d.approvals,
+      {
+        crossAccount: resolved.crossAccount,
+        sourceAccount: resolved.source.alias,
+        destinationAccount: resolved.destination.alias,
+      },
+      resolved.request.reason,
+    );
+    return missing ? { ok: false, problems: [{ field: 'reason', message: missing }] } : resolved;
   }
 
   /** Answers a recorded intent that changes nothing (status, report, a problem) and closes it. */
@@ -162,6 +186,7 @@ export class RequestService {
         store: d.store,
         approvals: d.approvals,
         directory: d.directory,
+        identities: d.identities,
         notify: d.notify,
         now: d.now,
         onApproved: (n) => d.kickDispatcher(n),
@@ -175,6 +200,11 @@ export class RequestService {
       await this.refreshHomes(d.notify, [input.userId, ...(request ? [request.requesterId] : [])], d.now());
     }
     return result;
+  }
+
+  /** May this Reject click open the reason form? Read-only, fast enough for Slack's 3 s trigger. */
+  mayDecide(input: DecisionInput): Promise<boolean> {
+    return mayDecide(this.d, input);
   }
 
   async status(userId: string, n?: number): Promise<string> {

@@ -30,13 +30,19 @@ export function toRequestView(input: {
     encrypt: r.encrypt,
     ...(r.withinMinutes ? { withinMinutes: r.withinMinutes } : {}),
     ...(r.note ? { note: r.note } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
     tags: r.tags,
     ...(request.policyName ? { policyName: request.policyName } : {}),
     createdAt: request.createdAt,
     ...(request.expiresAt ? { expiresAt: request.expiresAt } : {}),
     warnings: details.warnings,
     requiredApprovals: request.requiredApprovals,
-    decisions: decisions.map((d) => ({ userId: d.userId, decision: d.decision, at: d.at })),
+    decisions: decisions.map((d) => ({
+      userId: d.userId,
+      decision: d.decision,
+      at: d.at,
+      ...(d.reason ? { reason: d.reason } : {}),
+    })),
     copies: copies.map((c) =>
       toCopyView(
         c,

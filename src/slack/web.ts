@@ -1,4 +1,5 @@
 import type { types, webApi } from '@slack/bolt';
+import type { SlackUserFacts, Workspace } from '../domain/identity.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -15,6 +16,10 @@ export interface SlackWeb {
   openDm(userId: string): Promise<string>;
   publishHome(userId: string, view: types.HomeView): Promise<void>;
   usergroupMembers(groupId: string): Promise<string[]>;
+  /** `users.info` (scope `users:read`): is this a real, active member of the workspace? */
+  userInfo(userId: string): Promise<SlackUserFacts>;
+  /** `auth.test`: the workspace the bot is installed in. */
+  workspace(): Promise<Workspace>;
   /** Posts to an interaction's response_url (no token: the URL is the credential). */
   respond(url: string, body: Record<string, unknown>): Promise<void>;
 }
@@ -125,6 +130,26 @@ export function webClientPort(client: webApi.WebClient): SlackWeb {
       if (!res.ok)
         throw new SlackCallError({ kind: 'not-in-channel', error: `response_url HTTP ${res.status}` });
     },
+    userInfo: (userId) =>
+      call(async () => {
+        const { user } = await client.users.info({ user: userId });
+        const enterpriseId = user?.enterprise_user?.enterprise_id;
+        return {
+          deleted: user?.deleted === true,
+          isBot: user?.is_bot === true || user?.is_app_user === true,
+          isRestricted: user?.is_restricted === true,
+          isUltraRestricted: user?.is_ultra_restricted === true,
+          isStranger: (user as { is_stranger?: boolean } | undefined)?.is_stranger === true,
+          ...(user?.team_id ? { teamId: user.team_id } : {}),
+          ...(enterpriseId ? { enterpriseId } : {}),
+        };
+      }),
+    workspace: () =>
+      call(async () => {
+        const res = await client.auth.test();
+        if (!res.team_id) throw new Error('auth.test named no team');
+        return { teamId: res.team_id, ...(res.enterprise_id ? { enterpriseId: res.enterprise_id } : {}) };
+      }),
     usergroupMembers: (groupId) =>
       call(async () => {
         const res = await client.usergroups.users.list({ usergroup: groupId });

@@ -148,6 +148,8 @@ export interface DecisionRecord {
   userId: string;
   decision: Decision;
   at: Date;
+  /** Why, as the approver said (a rejection's reason). */
+  reason?: string;
 }
 
 export interface CancelResult {

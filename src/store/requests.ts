@@ -207,7 +207,13 @@ export async function recordDecision({ db }: Ctx, d: DecisionRecord): Promise<{ 
   // retries race, and only the database sees both.
   const rows = await db
     .insertInto('decisions')
-    .values({ request_n: d.requestNumber, user_id: d.userId, decision: d.decision, at: iso(d.at) })
+    .values({
+      request_n: d.requestNumber,
+      user_id: d.userId,
+      decision: d.decision,
+      at: iso(d.at),
+      reason: d.reason ?? null,
+    })
     .onConflict((oc) => oc.columns(['request_n', 'user_id']).doNothing())
     .returning('user_id')
     .execute();

@@ -84,6 +84,7 @@ export function toDecision(r: Selectable<DecisionsTable>): DecisionRecord {
     userId: r.user_id,
     decision: r.decision as Decision,
     at: date(r.at),
+    ...(r.reason === null ? {} : { reason: r.reason }),
   };
 }
 

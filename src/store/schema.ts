@@ -67,6 +67,7 @@ export interface DecisionsTable {
   user_id: string;
   decision: string;
   at: string;
+  reason: string | null;
 }
 
 export interface HoldsTable {

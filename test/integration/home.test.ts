@@ -39,7 +39,11 @@ describe('the App Home', () => {
   });
 
   it("shows the requester's requests and an approver's waiting approvals, with the buttons", async () => {
-    await h.send.command(`${DEMO_SNAPSHOTS.unencrypted} to us-west-2`, REQUESTER, OPS_CHANNEL);
+    await h.send.command(
+      `${DEMO_SNAPSHOTS.unencrypted} to us-west-2 reason "before the migration"`,
+      REQUESTER,
+      OPS_CHANNEL,
+    );
     await eventually(() => responses(h.slack).find((t) => t.includes('Filed *R-1*')), 'receipt');
 
     expect((await homeOpened(h, REQUESTER)).status).toBe(200);
@@ -57,6 +61,9 @@ describe('the App Home', () => {
     );
     expect(theirs).toContain('Waiting for your approval');
     expect(theirs).toContain(DEMO_SNAPSHOTS.unencrypted);
+    // What waits says for how long, and why it was asked for.
+    expect(theirs).toMatch(/\*R-1\* waiting for \d+ ?s/);
+    expect(theirs).toContain('Reason: before the migration');
   });
 
   it('is republished for the people whose view changed when a request is filed', async () => {

@@ -21,7 +21,7 @@ import {
   shown,
   startRequestsHarness,
 } from './requests-support.js';
-import { approvalCard, click } from './slack-actions.js';
+import { approvalCard, click, clickPayload, submitRejectForm } from './slack-actions.js';
 
 const SNAP = DEMO_SNAPSHOTS.unencrypted;
 const GROUP_MEMBER = 'U0GROUPMEMBER';
@@ -48,6 +48,17 @@ describe('deciding on a request from its approval card', () => {
     const res = await click(h.send, card, user, action, value);
     expect(res.status).toBe(200);
     return eventually(() => responsesSince(h, before)[0], `answer to ${user}'s ${action} on ${value}`);
+  }
+
+  /** Clicks Reject and returns the views.open call that opened the reason form. */
+  async function openRejectForm(card: { channel: string; ts: string }, user: string, value: string) {
+    const before = h.slack.callsTo('views.open').length;
+    const payload = clickPayload(card, user, 'reject_copy', value);
+    const res = await h.send.interaction(payload);
+    expect(res.status).toBe(200);
+    const call = await eventually(() => h.slack.callsTo('views.open')[before], 'the reject form opens');
+    expect(call.args.trigger_id).toBe(payload.trigger_id);
+    return call;
   }
 
   it('approves with one click of a configured approver, replacing the buttons with who and when', async () => {
@@ -149,7 +160,7 @@ describe('deciding on a request from its approval card', () => {
     const n = await fileRequest(h, `${SNAP} to us-west-2 to-account audit`);
     expect(await h.bot.store.getRequest(n)).toMatchObject({ requiredApprovals: 2, crossAccount: true });
     const card = await approvalCard(h.slack, n);
-    expect(shown(card.call)).toContain('Approvals needed: 2');
+    expect(shown(card.call)).toContain('Approvals 0/2');
 
     expect(await clickAndAnswer(card, APPROVER, 'approve_copy', 'R-1')).toContain(
       'Your approval of R-1 is recorded (1/2).',
@@ -157,7 +168,7 @@ describe('deciding on a request from its approval card', () => {
     expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
     const partial = await eventually(() => cardUpdates(h, card.ts)[0], 'card shows the first approval');
     expect(blockTypes(partial)).toContain('actions');
-    expect(shown(partial)).toContain('Approved so far by <@U0APPROVER1>');
+    expect(shown(partial)).toContain('Approvals 1/2: <@U0APPROVER1>');
     await eventually(
       async () => (await repliesTo(h, n)).find((t) => t.includes('approved R-1 (1/2)')),
       'first approval in the thread',
@@ -173,6 +184,7 @@ describe('deciding on a request from its approval card', () => {
       'card decided',
     );
     expect(shown(final)).toContain(`Approved by <@${APPROVER}>, <@${GROUP_MEMBER}>`);
+    expect(shown(final)).toContain(`Approvals 2/2: <@${APPROVER}>, <@${GROUP_MEMBER}>`);
     const share = await eventually(
       () => h.sim.calls.find((c) => c.action === 'ModifySnapshotAttribute'),
       'the source is shared once approved',
@@ -276,27 +288,51 @@ describe('deciding on a request from its approval card', () => {
     expect(h.slack.callsTo('chat.update')).toEqual([]);
   });
 
-  it('rejects: the card names the rejecter and when, the copies are cancelled, nothing is copied', async () => {
+  it('rejects through the reason form: card, thread and audit log carry the reason, nothing is copied', async () => {
     h = await startRequestsHarness();
     const n = await fileRequest(h, 'tag:Group=db-cluster-1 to us-west-2');
     const card = await approvalCard(h.slack, n);
     await requestMessage(h, n);
 
-    expect(await clickAndAnswer(card, APPROVER, 'reject_copy', 'R-1')).toBe('You rejected R-1.');
+    // Reject opens the form with the click's trigger_id, and changes nothing yet.
+    const form = await openRejectForm(card, APPROVER, 'R-1');
+    expect(form.args.view).toMatchObject({
+      callback_id: 'reject_copy_reason',
+      blocks: [{ block_id: 'reject_reason', optional: false, element: { action_id: 'reject_reason' } }],
+    });
+    expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+
+    // An empty reason is refused on the field, as Slack shows it.
+    expect(await submitRejectForm(h.send, form, APPROVER, '   ')).toMatchObject({
+      response_action: 'errors',
+      errors: { reject_reason: expect.stringContaining('empty') },
+    });
+    const before = h.slack.callsTo('response_url').length;
+    expect(await submitRejectForm(h.send, form, APPROVER, 'wrong <Region> & no ticket')).toEqual({});
+    expect(await eventually(() => responsesSince(h, before)[0], 'answer to the rejecter')).toBe(
+      'You rejected R-1.',
+    );
     expect(await h.bot.store.getRequest(n)).toMatchObject({ state: 'rejected', closedBy: APPROVER });
     expect((await h.bot.store.getCopies(n)).map((c) => c.state)).toEqual([
       'cancelled',
       'cancelled',
       'cancelled',
     ]);
+    expect(await h.bot.store.listDecisions(n)).toEqual([
+      expect.objectContaining({ userId: APPROVER, decision: 'reject', reason: 'wrong <Region> & no ticket' }),
+    ]);
 
     const update = await eventually(() => cardUpdates(h, card.ts)[0], 'card updated');
     expect(blockTypes(update)).not.toContain('actions');
     expect(shown(update)).toMatch(/Rejected by <@U0APPROVER1> · <!date\^\d+\^/);
+    expect(shown(update)).toContain('Reason: wrong &lt;Region&gt; &amp; no ticket');
     expect(String(update.args.text)).not.toContain('needs approval');
     await eventually(
-      async () => (await repliesTo(h, n)).find((t) => t.includes('R-1 was rejected by <@U0APPROVER1>')),
-      'rejection in the thread',
+      async () =>
+        (await repliesTo(h, n)).find(
+          (t) => t.includes('R-1 was rejected by <@U0APPROVER1>') && t.includes('wrong &lt;Region&gt;'),
+        ),
+      'rejection and its reason in the thread',
     );
     await eventually(
       () =>
@@ -305,13 +341,89 @@ describe('deciding on a request from its approval card', () => {
           .find((c) => c.args.channel === OPS_CHANNEL && shown(c).includes('State: *rejected*')),
       'request message shows the rejection',
     );
+    const audit = await h.bot.store.listAudit({ requestNumber: n });
+    expect(audit.find((a) => a.action === 'request.rejected')).toMatchObject({
+      actor: APPROVER,
+      detail: { reason: 'wrong <Region> & no ticket' },
+    });
+    expect(audit.find((a) => a.action === 'request.reject')?.detail).toEqual({
+      reason: 'wrong <Region> & no ticket',
+    });
 
-    // A later click changes nothing.
+    // A later click changes nothing, and a second Reject opens no form.
     expect(await clickAndAnswer(card, APPROVER2, 'approve_copy', 'R-1')).toBe(
       'R-1 is already rejected; nothing was changed.',
     );
+    const opened = h.slack.callsTo('views.open').length;
+    expect(await clickAndAnswer(card, APPROVER2, 'reject_copy', 'R-1')).toBe(
+      'R-1 is already rejected; nothing was changed.',
+    );
+    expect(h.slack.callsTo('views.open')).toHaveLength(opened);
     await settle();
     expect(await h.bot.store.listDecisions(n)).toHaveLength(1);
     expect(mutatingCalls(h)).toEqual([]);
+  });
+
+  it('opens no reject form for someone who may not decide: the refusal is ephemeral and audited', async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    expect(await clickAndAnswer(card, STRANGER, 'reject_copy', 'R-1')).toBe(
+      'Only configured approvers can approve or reject snapshot copies.',
+    );
+    await settle();
+    expect(h.slack.callsTo('views.open')).toEqual([]);
+    expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+    expect((await h.bot.store.listAudit({ requestNumber: n })).map((a) => a.action)).toContain(
+      'approval.refused',
+    );
+  });
+
+  for (const [who, user, says] of [
+    ['a deactivated approver', { deleted: true }, 'deactivated'],
+    ['a guest', { is_restricted: true }, 'Guest accounts cannot approve or reject'],
+    ['a single-channel guest', { is_ultra_restricted: true }, 'Guest accounts cannot approve or reject'],
+    ['a bot', { is_bot: true }, 'Bots and apps cannot approve or reject'],
+    ['an external (Slack Connect) user', { team_id: 'T0OTHERORG' }, 'another organisation'],
+    ['a stranger flagged by Slack', { is_stranger: true }, 'another organisation'],
+  ] as const) {
+    it(`refuses ${who} even when listed as an approver, saying why`, async () => {
+      h = await startRequestsHarness();
+      h.slack.users.set(APPROVER, user);
+      const n = await fileRequest(h, `${SNAP} to us-west-2`);
+      const card = await approvalCard(h.slack, n);
+      for (const action of ['approve_copy', 'reject_copy'] as const) {
+        expect(await clickAndAnswer(card, APPROVER, action, 'R-1')).toContain(says);
+      }
+      expect(h.slack.callsTo('users.info').map((c) => c.args.user)).toContain(APPROVER);
+      expect(h.slack.callsTo('views.open')).toEqual([]);
+      await settle();
+      expect((await h.bot.store.getRequest(n))?.state).toBe('pending_approval');
+      expect(await h.bot.store.listDecisions(n)).toEqual([]);
+      const refused = (await h.bot.store.listAudit({ requestNumber: n })).filter(
+        (a) => a.action === 'approval.refused',
+      );
+      expect(refused).toHaveLength(2);
+      expect(JSON.stringify(refused[0]?.detail)).toContain(says);
+
+      // An active colleague still counts.
+      expect(await clickAndAnswer(card, APPROVER2, 'approve_copy', 'R-1')).toContain('You approved R-1');
+    });
+  }
+
+  it('says so when users.info cannot be reached, instead of counting the click', async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    const failing = h.slack.respond((c) =>
+      c.method === 'users.info' ? { status: 500, body: { ok: false } } : undefined,
+    );
+    expect(await clickAndAnswer(card, APPROVER, 'approve_copy', 'R-1')).toContain(
+      'could not check your Slack account',
+    );
+    expect(await h.bot.store.listDecisions(n)).toEqual([]);
+    failing();
+    // A failed look-up is not remembered: the next click asks again and counts.
+    expect(await clickAndAnswer(card, APPROVER, 'approve_copy', 'R-1')).toContain('You approved R-1');
   });
 });

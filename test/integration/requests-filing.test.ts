@@ -97,7 +97,7 @@ describe('filing a copy request', () => {
     expect(text).toContain('Time-based copy: within 120 minutes');
     expect(text).toContain('Note: before migration');
     expect(text).toContain('`Team=sre`');
-    expect(text).toContain('Approvals needed: 1');
+    expect(text).toContain('Approvals 0/1');
     const buttons = (card.call.args.blocks as Array<{ type: string; elements?: unknown[] }>).find(
       (b) => b.type === 'actions',
     )?.elements;

@@ -15,7 +15,7 @@ import {
   startRequestsHarness,
   TestClock,
 } from './requests-support.js';
-import { approvalCard, click } from './slack-actions.js';
+import { approvalCard, click, submitRejectForm } from './slack-actions.js';
 
 const SNAP = DEMO_SNAPSHOTS.unencrypted;
 const HOUR = 3_600_000;
@@ -162,6 +162,8 @@ describe('cancel and status', () => {
     await fileRequest(h, `${DEMO_SNAPSHOTS.prodWest} from us-west-2 to us-east-1`, 'U0OTHER');
     const before = h.slack.callsTo('response_url').length;
     await click(h.send, await approvalCard(h.slack, 2), APPROVER, 'reject_copy', 'R-2');
+    const form = await eventually(() => h.slack.callsTo('views.open')[0], 'the reject form opens');
+    await submitRejectForm(h.send, form, APPROVER, 'not needed');
     await eventually(() => responsesSince(h, before)[0], 'rejection answered');
 
     const mine = await answerTo(h, 'status');

@@ -25,6 +25,7 @@ const FIELDS = [
   'within',
   'note',
   'tags',
+  'reason',
 ];
 
 const valid: ModalInput = {

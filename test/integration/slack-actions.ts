@@ -85,3 +85,35 @@ export function tagsOf(params: Record<string, unknown>): Record<string, string> 
   }
   return out;
 }
+
+/** Submits the reject form Slack opened (`form` is its views.open call) as a view_submission. */
+export async function submitRejectForm(
+  send: SlackSender,
+  form: SlackCall,
+  userId: string,
+  reason: string,
+): Promise<{ response_action?: string; errors?: Record<string, string> }> {
+  const view = form.args.view as { private_metadata?: string; callback_id?: string };
+  const res = await send.interaction({
+    type: 'view_submission',
+    team: { id: 'T0TEST', domain: 'test' },
+    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEST' },
+    api_app_id: 'A0TEST',
+    token: 'legacy',
+    trigger_id: `trigger-${Math.random().toString(36).slice(2)}`,
+    view: {
+      id: 'V0REJECT',
+      team_id: 'T0TEST',
+      type: 'modal',
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata,
+      blocks: [],
+      state: { values: { reject_reason: { reject_reason: { type: 'plain_text_input', value: reason } } } },
+      hash: 'h',
+      title: { type: 'plain_text', text: 'Reject' },
+    },
+    response_urls: [],
+  });
+  if (res.status !== 200) throw new Error(`reject form submission answered ${res.status}`);
+  return (res.json() as { response_action?: string; errors?: Record<string, string> } | undefined) ?? {};
+}

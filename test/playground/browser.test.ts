@@ -126,15 +126,21 @@ describe.skipIf(!hasChromium)('the playground page in headless Chromium', () => 
     expect(await page.locator(`[data-message-ts="${ts}"]`).count()).toBe(0);
   }, 30_000);
 
-  it('rejects a request as an approver: the card shows who rejected it', async () => {
+  it('rejects a request as an approver through the reason form: the card shows who rejected it and why', async () => {
     await as('U0APPROVER2');
     await openChannel('C0APPROVALS');
     await page.locator('button[data-action-id="reject_copy"][data-value="R-2"]').click();
-    // What the bot sends on Reject is rendered: today it rejects at once (a reason form comes later).
+    const form = page.locator('[data-modal]').last();
+    await form.waitFor();
+    await form
+      .locator('[data-block-id="reject_reason"] textarea, [data-block-id="reject_reason"] input')
+      .first()
+      .fill('wrong Region');
+    await form.locator('button[data-modal-submit]').click();
     const card = page.locator('[data-open-channel="C0APPROVALS"] [data-message-ts]', { hasText: 'R-2' });
     await expect
       .poll(async () => (await card.allTextContents()).join(' '), { timeout: 10_000 })
-      .toMatch(/Rejected by|reject_reason|reason/i);
+      .toMatch(/Rejected by[\s\S]*Reason: wrong Region/);
     await page.screenshot({ path: join(SHOTS, 'playground-rejected.png') });
   }, 30_000);
 

@@ -19,7 +19,7 @@ import {
 } from '../../src/simulator/index.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/port.js';
-import { click, responses } from '../integration/slack-actions.js';
+import { click, clickPayload, responses, submitRejectForm } from '../integration/slack-actions.js';
 import { SlackApiStandIn } from '../support/slack-api.js';
 import {
   APPROVER,
@@ -212,4 +212,40 @@ describe('a bot killed with SIGKILL right after an ack, restarted on the same da
     expect(duplicates(worldCopies(sim))).toEqual({});
     sim.setListingDelay(0);
   }, 90_000);
+
+  it('carries out a reject form acknowledged just before the kill: rejected once, with its reason', async () => {
+    await children.killAll();
+    let bot = await start();
+    await bot.send.command(`${DEMO_SNAPSHOTS.unencrypted} from us-east-1 to us-west-2`, REQUESTER, 'C0OPS3');
+    await answered('Filed *R-3*');
+    const card = await eventually(() => findCard(slack, 3), 'the approval card of R-3', 20_000);
+    const opened = slack.callsTo('views.open').length;
+    await bot.send.interaction(clickPayload(card, APPROVER, 'reject_copy', 'R-3'));
+    const form = await eventually(() => slack.callsTo('views.open')[opened], 'the reject form', 20_000);
+    const release = holdAckGate(bot);
+    try {
+      expect(await submitRejectForm(bot.send, form, APPROVER, 'superseded by R-4')).toEqual({});
+      await bot.crash();
+    } finally {
+      release();
+    }
+    await withStore(async (store) => {
+      expect(['pending_approval', 'rejected']).toContain((await store.getRequest(3))?.state);
+    });
+
+    bot = await start();
+    await answered('You rejected R-3');
+    await eventually(
+      () =>
+        slack.calls.some(
+          (c) =>
+            c.method === 'chat.update' &&
+            c.args.ts === card.ts &&
+            JSON.stringify(c.args.blocks ?? []).includes('Reason: superseded by R-4'),
+        ),
+      'the card shows the reason',
+      20_000,
+    );
+    expect(responses(slack).filter((t) => t.includes('You rejected R-3'))).toHaveLength(1);
+  }, 60_000);
 });

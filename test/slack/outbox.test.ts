@@ -85,6 +85,14 @@ class FakeSlackWeb implements SlackWeb {
     return [];
   }
 
+  async userInfo() {
+    return {};
+  }
+
+  async workspace() {
+    return { teamId: 'T0TEST' };
+  }
+
   async respond(url: string, body: Record<string, unknown>) {
     this.calls.push({ method: 'respond', channel: url, text: String(body.text), at: Date.now() });
   }

@@ -29,6 +29,11 @@ export class SlackApiStandIn {
   memberOf = new Set<string>();
   /** User-group ID → member user IDs, for usergroups.users.list. */
   userGroups = new Map<string, string[]>();
+  /**
+   * users.info answers by user ID (merged over an active full member of T0TEST): tests make someone
+   * deactivated, a guest, a bot or external. A user not listed is an active member.
+   */
+  users = new Map<string, Record<string, unknown>>();
   /** How long Slack takes to answer a call (ms; default none): the call is recorded, and its ts known, at once. */
   answerDelay: (call: SlackCall) => number = () => 0;
 
@@ -131,6 +136,21 @@ export class SlackApiStandIn {
         return { ok: true, message_ts: this.nextTs() };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(call.args.users ?? 'X')}` } };
+      case 'users.info': {
+        const id = String(call.args.user ?? '');
+        return {
+          ok: true,
+          user: {
+            id,
+            team_id: 'T0TEST',
+            deleted: false,
+            is_bot: false,
+            is_restricted: false,
+            is_ultra_restricted: false,
+            ...this.users.get(id),
+          },
+        };
+      }
       case 'usergroups.users.list':
         return { ok: true, users: this.userGroups.get(String(call.args.usergroup)) ?? [] };
       case 'views.open':

@@ -10,6 +10,7 @@ export interface ModalInput {
   within?: string;
   note?: string;
   tags?: string;
+  reason?: string;
 }
 
 /** Builds `view.state.values` as Slack sends it for those fields. */
@@ -36,5 +37,6 @@ export function modalValues(i: ModalInput): Record<string, Record<string, unknow
     within: { within: text(i.within) },
     note: { note: text(i.note) },
     tags: { tags: text(i.tags) },
+    reason: { reason: text(i.reason) },
   };
 }

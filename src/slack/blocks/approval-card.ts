@@ -1,5 +1,5 @@
 import { requestLabel } from '../../domain/types.js';
-import { clip, code, escapeSlack, mention, slackDate } from './format.js';
+import { clip, code, escapeSlack, mention } from './format.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
 import type { CopyView, RequestView } from './view-model.js';
 
@@ -34,6 +34,16 @@ function sourceLine(copy: CopyView): string {
   return `• ${code(copy.sourceSnapshotId)} · ${code(copy.volumeId)} · ${copy.sizeGiB} GiB · ${enc}\n   → ${copy.destinationRegion}: ${encryptionText(copy)}${transfer ? `; ${transfer}` : ''}`;
 }
 
+/**
+ * `Approvals 1/2: <@U1>` — needed and given so far, each approver once (SPEC §5.1). A DR policy's
+ * requests need none: the policy approved them.
+ */
+export function approvalsTally(view: RequestView): string {
+  if (view.policyName) return 'Approvals: by the DR policy';
+  const given = [...new Set(view.decisions.filter((d) => d.decision === 'approve').map((d) => d.userId))];
+  return `Approvals ${given.length}/${view.requiredApprovals}${given.length ? `: ${given.map(mention).join(', ')}` : ''}`;
+}
+
 /** Totals a full copy would move, counting each source once per destination Region. */
 function fullCopyGiB(view: RequestView): number {
   return view.copies.reduce((sum, c) => sum + (c.transfer?.kind === 'full' ? c.transfer.fullCopyGiB : 0), 0);
@@ -45,8 +55,9 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   const header = [
     `*${label}* · ${view.policyName ? `DR policy *${escapeSlack(view.policyName)}*` : `from ${mention(view.requesterId)}`}`,
     `${accounts} ${[...new Set(view.copies.map((c) => c.destinationRegion))].join(', ')}${view.crossAccount ? ' · *cross-account*' : ''}`,
-    `Approvals needed: ${view.requiredApprovals}`,
+    approvalsTally(view),
   ];
+  if (view.reason) header.push(`Reason: ${escapeSlack(view.reason)}`);
   if (view.withinMinutes) header.push(`Time-based copy: within ${view.withinMinutes} minutes`);
   if (view.note) header.push(`Note: ${escapeSlack(view.note)}`);
   if (view.tags.length)
@@ -74,18 +85,6 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   if (decided) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: decided.line }] });
   } else {
-    const approvers = view.decisions.filter((d) => d.decision === 'approve');
-    if (approvers.length) {
-      blocks.push({
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `Approved so far by ${approvers.map((d) => `${mention(d.userId)} ${slackDate(d.at)}`).join(', ')}`,
-          },
-        ],
-      });
-    }
     blocks.push({
       type: 'actions',
       block_id: `decision:${view.number}`,

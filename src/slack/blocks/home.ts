@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import { requestLabel } from '../../domain/types.js';
 import type { DestinationQueue } from '../../store/port.js';
 import { approvalCard } from './approval-card.js';
-import { clip, escapeSlack } from './format.js';
+import { clip, escapeSlack, formatDuration, slackDate } from './format.js';
 import { route } from './request.js';
 import type { RequestView } from './view-model.js';
 
@@ -15,6 +15,8 @@ export function homeView(input: {
   mine: RequestView[];
   waiting: RequestView[];
   queues: DestinationQueue[];
+  /** For the age of what waits. */
+  now: Date;
 }): types.HomeView {
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Snapshot copies' } }];
 
@@ -35,7 +37,10 @@ export function homeView(input: {
   if (input.waiting.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing waits for you._' } });
   }
-  for (const v of input.waiting.slice(0, MAX_WAITING)) blocks.push(...approvalCard(v).blocks);
+  for (const v of input.waiting.slice(0, MAX_WAITING)) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: waitingLine(v, input.now) }] });
+    blocks.push(...approvalCard(v).blocks);
+  }
   if (input.waiting.length > MAX_WAITING) {
     blocks.push({
       type: 'context',
@@ -57,4 +62,13 @@ export function homeView(input: {
     text: { type: 'mrkdwn', text: clip(queues.join('\n') || '_All queues are empty._') },
   });
   return { type: 'home', blocks };
+}
+
+/** How long a request has waited, and why it was asked for (the card below shows the reason in full). */
+function waitingLine(v: RequestView, now: Date): string {
+  const age = formatDuration(Math.max(0, now.getTime() - v.createdAt.getTime()));
+  const why = v.reason ? `Reason: ${escapeSlack(v.reason)}` : '_No reason given_';
+  return clip(
+    `:hourglass_flowing_sand: *${requestLabel(v.number)}* waiting for ${age} (filed ${slackDate(v.createdAt)}) · ${why}`,
+  );
 }

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { REASON_MAX_LENGTH } from '../../domain/fields.js';
 import { MODAL_CALLBACK_ID } from '../../domain/modal.js';
 import type { AccountConfig } from '../../domain/types.js';
 
@@ -98,6 +99,12 @@ export function requestModal(accounts: AccountConfig[], originChannel: string): 
         'Extra tags',
         { type: 'plain_text_input', multiline: true },
         { optional: true, hint: 'One Key=Value per line; no aws: prefix' },
+      ),
+      input(
+        'reason',
+        'Reason',
+        { type: 'plain_text_input', multiline: true, max_length: REASON_MAX_LENGTH },
+        { optional: true, hint: 'Why the copy is needed; shown to approvers and audited' },
       ),
     ],
   };

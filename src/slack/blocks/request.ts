@@ -88,11 +88,12 @@ export function requestMessage(view: RequestView): SlackMessage {
     { type: 'section', text: { type: 'mrkdwn', text: clip(`${summary}\nState: *${stateLabel(view)}*`) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
   ];
-  if (view.note) {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: clip(`Note: ${escapeSlack(view.note)}`) }],
-    });
+  const context = [
+    ...(view.reason ? [`Reason: ${escapeSlack(view.reason)}`] : []),
+    ...(view.note ? [`Note: ${escapeSlack(view.note)}`] : []),
+  ];
+  if (context.length) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join('\n')) }] });
   }
   return { text: `${label}: ${view.copies.length} snapshot copies, ${stateLabel(view)}`, blocks };
 }
@@ -110,10 +111,11 @@ export function decidedLine(
   decision: 'approved' | 'rejected' | 'expired' | 'cancelled',
   by: string[],
   at: Date,
+  reason?: string,
 ): string {
   const verb = { approved: 'Approved', rejected: 'Rejected', expired: 'Expired', cancelled: 'Cancelled' }[
     decision
   ];
   const people = by.length ? ` by ${by.map(mention).join(', ')}` : '';
-  return `${verb}${people} · ${slackDate(at)}`;
+  return `${verb}${people} · ${slackDate(at)}${reason ? `\nReason: ${escapeSlack(reason)}` : ''}`;
 }

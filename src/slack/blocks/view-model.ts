@@ -56,12 +56,14 @@ export interface RequestView {
   withinMinutes?: number;
   note?: string;
   tags: Tag[];
+  /** Why the requester needs the copy. */
+  reason?: string;
   /** Set for requests filed by a DR policy: approved by the policy. */
   policyName?: string;
   createdAt: Date;
   expiresAt?: Date;
   warnings: string[];
   requiredApprovals: number;
-  decisions: Array<{ userId: string; decision: Decision; at: Date }>;
+  decisions: Array<{ userId: string; decision: Decision; at: Date; reason?: string }>;
   copies: CopyView[];
 }

@@ -4,69 +4,125 @@ import type { Decision } from '../../domain/types.js';
 import type { Inbox } from '../../inbox/inbox.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
+import type { RequestService } from '../../requests/service.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
 import { escapeSlack } from '../blocks/format.js';
+import { rejectReasonModal } from '../blocks/reject-modal.js';
 
-export function registerActions(app: App, deps: { inbox: Inbox; log: Logger; metrics: Metrics }): void {
-  const handle =
-    (decision: Decision) =>
-    async ({
-      ack,
-      body,
-      action,
-      respond,
-      client,
-    }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
-      const userId = body.user.id;
-      const label = parseRequestLabel(action.value ?? '');
-      const tell = async (text: string) => {
-        // Cards in a channel answer through response_url; a click on the App Home has none.
-        if (body.response_url)
-          await respond({ response_type: 'ephemeral', replace_original: false, text: escapeSlack(text) });
-        // A click on the App Home has no response_url and no channel: answer in the app's DM.
-        else
-          await client.chat
-            .postMessage({ channel: userId, text: escapeSlack(text) })
-            .catch((err: unknown) => deps.log.warn({ err, user: userId }, 'could not answer a click'));
-      };
-      if (!label.ok) {
-        await ack();
-        deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'invalid' });
-        await tell('That button does not name a request; nothing was changed.');
+type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+export interface ActionDeps {
+  service: Pick<RequestService, 'mayDecide'>;
+  inbox: Inbox;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The form must open while the click's trigger_id is good (3 s): a slower check opens nothing. */
+const REJECT_CHECK_BUDGET_MS = 2_000;
+
+export function registerActions(app: App, deps: ActionDeps): void {
+  const handle = (decision: Decision) => async (args: ButtonArgs) => {
+    const { ack, body, action, client } = args;
+    const userId = body.user.id;
+    const label = parseRequestLabel(action.value ?? '');
+    const tell = answerer(args, deps.log);
+    if (!label.ok) {
+      await ack();
+      deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'invalid' });
+      await tell('That button does not name a request; nothing was changed.');
+      return;
+    }
+    const via =
+      body.container?.type === 'message' && body.channel?.id && body.message?.ts
+        ? { channel: body.channel.id, ts: body.message.ts }
+        : undefined;
+    const record = () =>
+      deps.inbox.record({
+        dedupeKey: `action:${body.trigger_id ?? `${action.action_ts}:${userId}`}`,
+        kind: 'decision',
+        userId,
+        payload: {
+          type: 'decision',
+          n: label.value,
+          decision,
+          ...(via ? { via } : {}),
+          reply: { userId, ...(body.response_url ? { responseUrl: body.response_url } : {}) },
+        },
+      });
+    const unrecorded = async (err: unknown) => {
+      deps.log.error({ err, request: label.value }, 'could not record a decision');
+      deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'unrecorded' });
+      await tell(
+        'The decision could not be recorded (the bot cannot reach its database); nothing was changed. Try again.',
+      );
+    };
+
+    if (decision === 'reject') {
+      // Opening the form changes nothing, so it needs no record; its submission is recorded.
+      await ack();
+      const may = await Promise.race([
+        deps.service.mayDecide({ n: label.value, userId, decision, ...(via ? { via } : {}) }),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), REJECT_CHECK_BUDGET_MS).unref()),
+      ]).catch((err: unknown) => {
+        deps.log.warn({ err, request: label.value }, 'could not check a Reject click');
+        return false;
+      });
+      if (may) {
+        try {
+          await client.views.open({
+            trigger_id: body.trigger_id,
+            view: rejectReasonModal({
+              n: label.value,
+              ...(via ? { via } : {}),
+              ...(body.response_url ? { responseUrl: body.response_url } : {}),
+            }),
+          });
+          deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'reject-form' });
+        } catch (err) {
+          deps.log.warn({ err, request: label.value }, 'could not open the reject form');
+          await tell('The reject form could not be opened; nothing was changed. Click Reject again.');
+        }
         return;
       }
-      const via =
-        body.container?.type === 'message' && body.channel?.id && body.message?.ts
-          ? { channel: body.channel.id, ts: body.message.ts }
-          : undefined;
-      // Recorded before the ack (SPEC §10): an Approve that Slack showed as accepted is never lost.
+      // Refused (or decided meanwhile): answered from a record, like any click, so a refusal is audited.
       let recorded: { id: number; fresh: boolean };
       try {
-        recorded = await deps.inbox.record({
-          dedupeKey: `action:${body.trigger_id ?? `${action.action_ts}:${userId}`}`,
-          kind: 'decision',
-          userId,
-          payload: {
-            type: 'decision',
-            n: label.value,
-            decision,
-            ...(via ? { via } : {}),
-            reply: { userId, ...(body.response_url ? { responseUrl: body.response_url } : {}) },
-          },
-        });
+        recorded = await record();
       } catch (err) {
-        await ack();
-        deps.log.error({ err, request: label.value }, 'could not record a decision');
-        deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'unrecorded' });
-        await tell(
-          'The decision could not be recorded (the bot cannot reach its database); nothing was changed. Try again.',
-        );
+        await unrecorded(err);
         return;
       }
-      await ack();
       deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'recorded' });
       if (recorded.fresh) deps.inbox.run(recorded.id);
-    };
+      return;
+    }
+
+    // Recorded before the ack (SPEC §10): an Approve that Slack showed as accepted is never lost.
+    let recorded: { id: number; fresh: boolean };
+    try {
+      recorded = await record();
+    } catch (err) {
+      await ack();
+      await unrecorded(err);
+      return;
+    }
+    await ack();
+    deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'recorded' });
+    if (recorded.fresh) deps.inbox.run(recorded.id);
+  };
   app.action<BlockButtonAction>(APPROVE_ACTION_ID, handle('approve'));
   app.action<BlockButtonAction>(REJECT_ACTION_ID, handle('reject'));
+}
+
+/** Ephemeral answers to a click: through response_url on a card, by DM from the App Home (which has none). */
+function answerer({ body, respond, client }: ButtonArgs, log: Logger) {
+  return async (text: string) => {
+    if (body.response_url)
+      await respond({ response_type: 'ephemeral', replace_original: false, text: escapeSlack(text) });
+    else
+      await client.chat
+        .postMessage({ channel: body.user.id, text: escapeSlack(text) })
+        .catch((err: unknown) => log.warn({ err, user: body.user.id }, 'could not answer a click'));
+  };
 }

@@ -1,9 +1,15 @@
 import type { App } from '@slack/bolt';
+import { parseReason } from '../../domain/fields.js';
 import { MODAL_CALLBACK_ID, type ModalValues, parseModalSubmission } from '../../domain/modal.js';
 import type { Inbox } from '../../inbox/inbox.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { RequestService } from '../../requests/service.js';
+import {
+  REJECT_MODAL_CALLBACK_ID,
+  REJECT_REASON_FIELD,
+  readRejectFormContext,
+} from '../blocks/reject-modal.js';
 import type { Notifier } from '../outbox-messages.js';
 import { NOT_RECORDED } from './commands.js';
 
@@ -64,6 +70,54 @@ export function registerViews(
     }
     await ack();
     deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'copy' });
+    if (recorded.fresh) deps.inbox.run(recorded.id);
+  });
+}
+
+/**
+ * The reject form's submission (SPEC §5.3): recorded before its ack like every submission, then
+ * decided from the record — under the request's lock, with every check made again — so a crash
+ * after the ack still rejects, and the answer reaches the rejecter where they clicked.
+ */
+export function registerRejectForm(app: App, deps: { inbox: Inbox; log: Logger; metrics: Metrics }): void {
+  app.view(REJECT_MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
+    const userId = body.user.id;
+    const context = readRejectFormContext(view.private_metadata);
+    const values = view.state.values as ModalValues;
+    const reason = parseReason(values[REJECT_REASON_FIELD]?.[REJECT_REASON_FIELD]?.value ?? '');
+    if (!context || !reason.ok) {
+      const problem = context
+        ? reason.ok
+          ? ''
+          : reason.problems.join('; ')
+        : 'This form is not one of the bot’s; close it.';
+      await ack({ response_action: 'errors', errors: { [REJECT_REASON_FIELD]: problem.replace(/`/g, '"') } });
+      deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'invalid' });
+      return;
+    }
+    let recorded: { id: number; fresh: boolean };
+    try {
+      recorded = await deps.inbox.record({
+        dedupeKey: `view:${(body as { trigger_id?: string }).trigger_id ?? `${view.id}:${view.hash}`}`,
+        kind: 'decision',
+        userId,
+        payload: {
+          type: 'decision',
+          n: context.n,
+          decision: 'reject',
+          reason: reason.value,
+          ...(context.via ? { via: context.via } : {}),
+          reply: { userId, ...(context.responseUrl ? { responseUrl: context.responseUrl } : {}) },
+        },
+      });
+    } catch (err) {
+      deps.log.error({ err }, 'could not record a reject form');
+      await ack({ response_action: 'errors', errors: { [REJECT_REASON_FIELD]: NOT_RECORDED } });
+      deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'unrecorded' });
+      return;
+    }
+    await ack();
+    deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'reject' });
     if (recorded.fresh) deps.inbox.run(recorded.id);
   });
 }

@@ -12,6 +12,7 @@ import { initial } from './0001_initial.js';
 import { outboxChannelPacing } from './0002_outbox_channel_pacing.js';
 import { replicas } from './0003_replicas.js';
 import { durable } from './0004_durable.js';
+import { approvals } from './0005_approvals.js';
 import { shareRemoval } from './0007_share_removal.js';
 
 export interface Migration {
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   outboxChannelPacing,
   replicas,
   durable,
+  approvals,
   shareRemoval,
 ];
 

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { checkApprovers } from '../../src/doctor/approvers.js';
+import type { SlackUserFacts } from '../../src/domain/identity.js';
+
+const users: Record<string, SlackUserFacts> = {
+  U0ACTIVE: { teamId: 'T0HOME' },
+  U0GONE: { deleted: true, teamId: 'T0HOME' },
+  U0GUEST: { isRestricted: true, teamId: 'T0HOME' },
+  U0OUTSIDE: { teamId: 'T0ELSEWHERE' },
+};
+const web = {
+  workspace: async () => ({ teamId: 'T0HOME' }),
+  userInfo: async (id: string) => users[id] ?? { teamId: 'T0HOME' },
+  usergroupMembers: async (group: string) =>
+    ({ S0MIXED: ['U0ACTIVE', 'U0GONE'], S0NOBODY: ['U0GUEST', 'U0OUTSIDE'], S0EMPTY: [] })[group] ?? [],
+};
+
+describe('doctor: approvers who could never approve', () => {
+  it('warns about deactivated, guest and external approvers, and groups nobody in which can approve', async () => {
+    const rows = await checkApprovers(
+      ['U0ACTIVE', 'U0GONE', 'U0GUEST', 'U0OUTSIDE', 'S0MIXED', 'S0NOBODY', 'S0EMPTY'],
+      web,
+    );
+    expect(rows.map((r) => [r.check, r.status])).toEqual([
+      ['approver U0ACTIVE', 'ok'],
+      ['approver U0GONE', 'warn'],
+      ['approver U0GUEST', 'warn'],
+      ['approver U0OUTSIDE', 'warn'],
+      ['approver S0MIXED', 'warn'],
+      ['approver S0NOBODY', 'warn'],
+      ['approver S0EMPTY', 'warn'],
+    ]);
+    expect(rows[1]?.detail).toContain('deactivated');
+    expect(rows[2]?.detail).toContain('Guest');
+    expect(rows[3]?.detail).toContain('another organisation');
+    expect(rows[4]?.detail).toContain('U0GONE');
+    expect(rows.every((r) => r.ok)).toBe(true);
+  });
+
+  it('says an approver was not checked when Slack cannot be asked', async () => {
+    const rows = await checkApprovers(['U0ACTIVE'], {
+      ...web,
+      userInfo: async () => {
+        throw new Error('network down');
+      },
+    });
+    expect(rows).toEqual([expect.objectContaining({ status: 'warn', detail: 'not checked: network down' })]);
+  });
+});
