@@ -19,6 +19,8 @@ export interface Driven {
   n?: number;
   cancelAcked: boolean;
   clickAcked: boolean;
+  /** The response_url ids of the clicks: where the bot answered them. */
+  clickIds?: string[];
 }
 
 export interface ChaosFigures {
@@ -117,6 +119,11 @@ function cardVersions(
   return cards;
 }
 
+const answersTo = (slack: SlackApiStandIn, ids: string[]) =>
+  slack.calls
+    .filter((c) => c.method === 'response_url' && ids.some((id) => c.path === `/response/${id}`))
+    .map((c) => String(c.args.text));
+
 const hasButtons = (call: SlackCall) =>
   /approve_copy|reject_copy/.test(JSON.stringify(call.args.blocks ?? []));
 
@@ -170,7 +177,10 @@ export async function checkChaos(o: {
     if (d.clickAcked) {
       const decisions = await store.listDecisions(r.n);
       if (!APPROVED.has(r.state) || !decisions.some((x) => x.decision === 'approve'))
-        count('requestsLost', `R-${r.n}: Approve click acked, request is ${r.state}`);
+        count(
+          'requestsLost',
+          `R-${r.n}: Approve click acked, request is ${r.state} (${cardVersions(slack, o.approvalsChannel).get(r.n)?.length ?? 0} cards posted; answered: ${answersTo(slack, d.clickIds ?? []).join(' | ')})`,
+        );
     }
   }
   const unackedAttemptsFiled = requests.filter((r) => r.resolved.note && !acked.has(r.resolved.note)).length;

@@ -18,7 +18,7 @@ import pg from 'pg';
 import { DEMO_ACCOUNTS, demoWorld, type SnapshotSpec, startSimulator } from '../src/simulator/index.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/port.js';
-import { click } from '../test/integration/slack-actions.js';
+import { clickPayload } from '../test/integration/slack-actions.js';
 import {
   APPROVALS_CHANNEL,
   APPROVER,
@@ -49,8 +49,11 @@ const SOURCE_COUNT = 24;
 /** Unencrypted prod us-east-1 snapshots added to the demo world; every sixth is already shared with audit. */
 const SOURCES = Array.from({ length: SOURCE_COUNT }, (_, i) => `snap-0cc${String(i).padStart(14, '0')}`);
 const LISTING_DELAY_MS = 3_000;
-/** Requests are filed at this pace: the approvals channel carries about one message a second. */
-const SPACING_MS = 1_400;
+/**
+ * Requests are filed at this pace: every approval card and its update share the approvals channel,
+ * which the outbox paces at a message a second (about 0.8 a second in effect, between kills).
+ */
+const SPACING_MS = 2_200;
 
 function chaosWorld() {
   const world = demoWorld();
@@ -264,6 +267,8 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
     );
     await fleet.startAll();
 
+    /** response_url ids of everything Slack got an ack for: each must be answered before the run settles. */
+    const answered: string[] = [];
     const answer = (id: string) =>
       slack.calls.find((c) => c.method === 'response_url' && c.path === `/response/${id}`);
     const drive = async (p: Plan): Promise<Driven> => {
@@ -276,8 +281,10 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
         const res = await fleet.sendOnce((b) =>
           b.send.command(commandText(p, note), REQUESTER, channel, { response_url: slack.responseUrl(id) }),
         );
-        if (res) d.ackedNote = note;
-        else await sleep(250);
+        if (res) {
+          d.ackedNote = note;
+          answered.push(id);
+        } else await sleep(250);
       }
       const filed = await until(() => answer(id) !== undefined, 120_000, 100);
       const m = filed ? /Filed \*R-(\d+)\*/.exec(String(answer(id)?.args.text)) : null;
@@ -289,12 +296,16 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
       d.n = n;
       if (p.cancel) {
         await sleep(random() * 3_000);
-        await fleet.send((b) => b.send.command(`cancel R-${n}`, REQUESTER, channel));
+        const cancelId = `${target.name}-${p.i}-cancel`;
+        await fleet.send((b) =>
+          b.send.command(`cancel R-${n}`, REQUESTER, channel, { response_url: slack.responseUrl(cancelId) }),
+        );
+        answered.push(cancelId);
         d.cancelAcked = true;
         return d;
       }
       // The card waits its turn in the approvals channel.
-      const card = await until(() => findCards(slack, n).length > 0, 240_000, 100);
+      const card = await until(() => findCards(slack, n).length > 0, 300_000, 100);
       if (!card) {
         log(`R-${n}: no approval card`);
         return d;
@@ -302,7 +313,14 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
       const [latest] = findCards(slack, n).slice(-1);
       if (p.loseAnswer) sim.dropNextCopyResponses(1);
       for (let k = 0; k < (p.doubleClick ? 2 : 1); k++)
-        await fleet.send((b) => click(b.send, latest!, APPROVER, 'approve_copy', `R-${n}`));
+        await fleet.send((b) =>
+          b.send.interaction({
+            ...clickPayload(latest!, APPROVER, 'approve_copy', `R-${n}`),
+            response_url: slack.responseUrl(`${target.name}-${p.i}-click-${k}`),
+          }),
+        );
+      d.clickIds = [0, 1].slice(0, p.doubleClick ? 2 : 1).map((k) => `${target.name}-${p.i}-click-${k}`);
+      answered.push(...d.clickIds);
       d.clickAcked = true;
       return d;
     };
@@ -311,7 +329,7 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
     let workloadDone = false;
     const killer = (async () => {
       while (!workloadDone || fleet.kills < size.minKills) {
-        await sleep(5_000 + random() * 9_000);
+        await sleep(7_000 + random() * 10_000);
         if (random() < 0.35) fleet.armed = true;
         else fleet.killRandom('timer');
       }
@@ -331,7 +349,6 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
     await fleet.settled();
     log(`kills over (${fleet.kills}); settling`);
 
-    // Settled: no copy pending in AWS, every share the bot added gone, the bots idle, Slack quiet for 3 s.
     /** The sum of a gauge over its labels (NaN when the process does not answer). */
     const metric = async (bot: BotProcess, name: string) => {
       const text = await fetch(`${bot.base}/metrics`).then(
@@ -342,6 +359,9 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
       const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\d+)`, 'gm'))];
       return values.reduce((sum, m) => sum + Number(m[1]), 0);
     };
+    // Settled: every acknowledged command and click answered (a dead replica's intents are taken
+    // over once its heartbeat is stale), no copy pending in AWS, every share the bot added gone,
+    // the bots idle, Slack quiet for 3 s.
     let quietSince = Date.now();
     let calls = slack.calls.length;
     const settled = await until(
@@ -350,6 +370,7 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
           calls = slack.calls.length;
           quietSince = Date.now();
         }
+        if (answered.some((id) => answer(id) === undefined)) return false;
         if (sim.world.copies().some((c) => sim.world.snapshots.get(c.snapshotId)?.state === 'pending'))
           return false;
         for (const s of sharesOf(sim)) if (!sharesBefore.has(s)) return false;
@@ -368,6 +389,14 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
       500,
     );
     if (!settled) log('did not settle within 120 s; counting as it is');
+    const paced = slack.calls.filter(
+      (c) => c.args.channel === APPROVALS_CHANNEL && /^chat\.(postMessage|update)$/.test(c.method),
+    );
+    const gaps = paced.slice(1).map((c, k) => c.at - paced[k]!.at);
+    log(
+      `approvals channel: ${paced.length} messages in ${(((paced.at(-1)?.at ?? 0) - (paced[0]?.at ?? 0)) / 1000).toFixed(0)} s, ` +
+        `${gaps.filter((g) => g > 2_000).length} gaps over 2 s (longest ${(Math.max(0, ...gaps) / 1000).toFixed(1)} s)`,
+    );
     await fleet.stopAll();
 
     const store = await target.open();
