@@ -329,7 +329,8 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
     let workloadDone = false;
     const killer = (async () => {
       while (!workloadDone || fleet.kills < size.minKills) {
-        await sleep(7_000 + random() * 10_000);
+        // About 15 kills over the workload's few minutes: each one costs the approvals channel its pace.
+        await sleep(10_000 + random() * 12_000);
         if (random() < 0.35) fleet.armed = true;
         else fleet.killRandom('timer');
       }
