@@ -7,7 +7,7 @@
 import type { Selectable } from 'kysely';
 import { inWriteTransaction } from './engine.js';
 import { leaseLapsed } from './leases.js';
-import type { IntentRecord, NewIntent } from './port.js';
+import type { ClaimIntentsInput, IntentRecord, NewIntent } from './port.js';
 import type { Ctx } from './requests.js';
 import type { IntentsTable } from './schema.js';
 import { date, iso } from './schema.js';
@@ -79,14 +79,7 @@ export async function claimIntent(
 
 export async function claimUnfinishedIntents(
   { db, engine }: Ctx,
-  input: {
-    owner: string;
-    now: Date;
-    leaseMs: number;
-    limit: number;
-    ignoreLeases?: boolean;
-    liveOwners?: readonly string[];
-  },
+  input: ClaimIntentsInput,
 ): Promise<IntentRecord[]> {
   // ignoreLeases: at start on a store no other process uses, every lease is a dead process's.
   const now = input.ignoreLeases ? '9999-12-31T00:00:00.000Z' : iso(input.now);

@@ -263,6 +263,17 @@ export interface OutboxMessage {
   lastError: string | null;
 }
 
+export interface ClaimIntentsInput {
+  owner: string;
+  now: Date;
+  leaseMs: number;
+  limit: number;
+  /** At start on a store no other process uses: every lease is a dead process's. */
+  ignoreLeases?: boolean;
+  /** Processes alive now: a lease held by any other is a dead process's, taken over at once. */
+  liveOwners?: readonly string[];
+}
+
 export interface ClaimMessagesInput {
   now: Date;
   owner: string;
@@ -444,16 +455,7 @@ export interface Store {
     input: { owner: string; now: Date; leaseMs: number },
   ): Promise<IntentRecord | undefined>;
   /** Unfinished intents whose lease has lapsed (or none), oldest first, leased to `owner`. */
-  claimUnfinishedIntents(input: {
-    owner: string;
-    now: Date;
-    leaseMs: number;
-    limit: number;
-    /** At start on a store no other process uses: every lease is a dead process's. */
-    ignoreLeases?: boolean;
-    /** Processes alive now: a lease held by any other is a dead process's, taken over at once. */
-    liveOwners?: readonly string[];
-  }): Promise<IntentRecord[]>;
+  claimUnfinishedIntents(input: ClaimIntentsInput): Promise<IntentRecord[]>;
   /** Done: call it in the transaction that wrote the intent's consequences. */
   completeIntent(id: number, at: Date): Promise<void>;
   /** Handing it back after an error; it is tried again once the lease lapses. */
