@@ -18,20 +18,29 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Inside node_modules, so the bundle's external dependencies resolve as they do from dist/. */
 const OUT = join(ROOT, 'node_modules', '.cache', `scb-bench-${process.pid}`);
 
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
 
-function builtChild(): Promise<string> {
-  built ??= bundle({
-    entryPoints: [join(ROOT, 'bench', 'child.ts')],
-    outdir: OUT,
-  }).then(() => join(OUT, 'child.js'));
-  return built;
+/** `entry` (relative to the project root) bundled as `npm run build` does, once per run. */
+function builtEntry(entry: string): Promise<string> {
+  let out = built.get(entry);
+  if (!out) {
+    const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
+    const outdir = join(OUT, name);
+    out = bundle({ entryPoints: [join(ROOT, entry)], outdir }).then(() => join(outdir, `${name}.js`));
+    built.set(entry, out);
+  }
+  return out;
 }
 
-/** Removes the bundle (call once at the end of the run). */
+const builtChild = () => builtEntry('bench/child.ts');
+
+/** The production bundle of src/main.ts (what `npm start` runs as dist/main.js), built once per run. */
+export const builtMain = () => builtEntry('src/main.ts');
+
+/** Removes the bundles (call once at the end of the run). */
 export function removeBuild(): void {
   rmSync(OUT, { recursive: true, force: true });
-  built = undefined;
+  built.clear();
 }
 
 /**

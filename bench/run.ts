@@ -6,11 +6,13 @@
  *   npm run bench -- --quick           everything at reduced size (development)
  *   npm run bench -- --only ack,slots  a subset: its measurements replace theirs in results.json,
  *                                      the others keep their last figures
+ *   npm run bench -- --only chaos      the chaos run (also `npm run chaos`)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureAck } from './ack.js';
+import { measureChaos } from './chaos.js';
 import { measureClick } from './click.js';
 import { measureEconomy } from './economy.js';
 import { measureFootprint } from './footprint.js';
@@ -33,6 +35,7 @@ const SIZE = quick
       economy: { snapshotsPerAccount: 20 },
       footprint: { requests: 1_000, snapshotsPerAccount: 20 },
       pacing: { requests: 20, windowMs: 40_000 },
+      chaos: { requests: 40, minKills: 4 },
     }
   : {
       ack: { requests: 500, concurrencies: [10, 50], warmup: 50, rounds: 3 },
@@ -41,6 +44,7 @@ const SIZE = quick
       economy: { snapshotsPerAccount: 100 },
       footprint: { requests: 10_000, snapshotsPerAccount: 100 },
       pacing: { requests: 100, windowMs: 150_000 },
+      chaos: { requests: 100, minKills: 10 },
     };
 
 function format(rows: Array<Row & { measurement: string }>): string {
@@ -110,7 +114,13 @@ async function main(): Promise<void> {
     });
   }
 
-  const order = ['ack', 'click', 'slots', 'economy', 'footprint', 'pacing'];
+  // Real time, many processes and SIGKILLs: last, once nothing else is measured.
+  await step('chaos', async () => {
+    const { runs: _runs, ...m } = await measureChaos(SIZE.chaos);
+    return m;
+  });
+
+  const order = ['ack', 'click', 'slots', 'economy', 'footprint', 'pacing', 'chaos'];
   results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const rows = results.flatMap((m) => m.rows.map((r) => ({ ...r, measurement: m.name })));
   const totalSeconds = (Date.now() - started) / 1000;

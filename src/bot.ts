@@ -154,10 +154,19 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
   let dispatcher: Dispatcher | undefined;
   // Dispatcher and step passes never reject (they log and retry next tick): nothing is discarded.
   const kick = () => void dispatcher?.kick();
+  // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
+  const replicaStaleMs = Math.max(30_000, 3 * pollIntervalMs);
+  // Whose leases still count: on a store no other process uses, only this process's (the process
+  // lock makes any other holder a dead one); else the replicas that heart-beat lately.
+  const liveOwners = async (): Promise<readonly string[]> =>
+    store.capabilities.sharedAcrossProcesses
+      ? [...(await store.liveReplicas(new Date(now().getTime() - replicaStaleMs)))]
+      : [owner];
   const steps = new StepRunner({
     store,
     owner,
     now,
+    liveOwners,
     log: log.child({ component: 'steps' }),
     handlers: { [UNSHARE_STEP]: unshareHandler({ store, aws: aws.gateway, accounts, notify, now }) },
   });
@@ -206,8 +215,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     steps,
     inbox: { resume: (atStart) => inbox.resume(atStart) },
     owner,
-    // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
-    replicaStaleMs: Math.max(30_000, 3 * pollIntervalMs),
+    replicaStaleMs,
     orphanAfterMs: 10 * 60_000,
   });
 
@@ -243,6 +251,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     store,
     owner,
     now,
+    liveOwners,
     log: log.child({ component: 'inbox' }),
     handle: (intent) => handleIntent(service, intent),
   });

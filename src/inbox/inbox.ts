@@ -19,6 +19,8 @@ export interface InboxDeps {
   handle: (intent: IntentRecord) => Promise<void>;
   /** How long a process may work on an intent before another takes it over (default 2 min). */
   leaseMs?: number;
+  /** The processes alive now: an intent leased by any other is taken over without waiting out the lease. */
+  liveOwners?: () => Promise<readonly string[]>;
 }
 
 /** Intents carried out at once when resuming: each may make a few AWS calls. */
@@ -54,6 +56,7 @@ export class Inbox {
       leaseMs: this.leaseMs,
       limit: 100,
       ignoreLeases: atStart && !store.capabilities.sharedAcrossProcesses,
+      ...(this.d.liveOwners ? { liveOwners: await this.d.liveOwners() } : {}),
     });
     if (intents.length) this.d.log.info({ intents: intents.length }, 'carrying out recorded Slack intents');
     await Promise.all(intents.map((i) => this.resumeLimit(() => this.carryOut(i))));

@@ -40,6 +40,8 @@ export type DecisionResult =
  */
 const CARD_RECORD_WAIT_MS = 5_000;
 const CARD_RECORD_POLL_MS = 100;
+/** How long a click on a card not recorded yet is retried before it is judged as it stands. */
+const CARD_PATIENCE_MS = 2 * 60_000;
 
 async function getRequestOnceCardRecorded(store: Store, n: number, via: SlackRef | undefined) {
   const deadline = Date.now() + CARD_RECORD_WAIT_MS;
@@ -100,6 +102,17 @@ export async function decide(
       return result;
     };
     const request = await tx.lockRequest(input.n);
+    if (
+      input.via &&
+      request?.approvalCard === null &&
+      at.getTime() - asked.receivedAt.getTime() < CARD_PATIENCE_MS
+    ) {
+      // Slack shows a card the bot has not recorded yet: its post was taken over from a process
+      // killed between Slack's answer and the record (after a replica's 20 s message lease), or
+      // Slack answers slowly. Not a wrong button: the inbox retries the click (with backoff) until
+      // the card is recorded. Refusing it lost acknowledged clicks (found by `npm run chaos`).
+      throw new Error(`${label}'s approval card is not recorded yet; the click is carried out once it is`);
+    }
     const refused = refusal(deps, request, input, who);
     if (refused) {
       if (refused.audit) {

@@ -3,7 +3,7 @@ import type { Logger } from '../observability/log.js';
 import type { OutboxMessage, RequestRecord, Store } from '../store/port.js';
 import type { SlackMessage } from './blocks/request.js';
 import type { OutboxPayload } from './outbox-messages.js';
-import { SlackCallError, type SlackWeb } from './web.js';
+import { type PostedMetadata, SlackCallError, type SlackWeb } from './web.js';
 
 /** Renders messages from the state at send time (see outbox-messages.ts). */
 export interface Renderer {
@@ -217,6 +217,22 @@ export class OutboxSender {
     });
   }
 
+  /** A look-up that cannot run (e.g. a workspace without the history scope) posts again rather than not at all. */
+  private async findEarlierPost(
+    m: OutboxMessage,
+    metadata: PostedMetadata,
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    try {
+      return await this.o.web.findPosted(m.channel, m.createdAt, metadata);
+    } catch (err) {
+      this.o.log.warn(
+        { err, messageId: m.id, channel: m.channel },
+        'outbox: could not look for an earlier post of this message; posting it',
+      );
+      return undefined;
+    }
+  }
+
   private async deliver(p: OutboxPayload, m: OutboxMessage): Promise<unknown> {
     const { store, web, render } = this.o;
     switch (p.type) {
@@ -252,7 +268,12 @@ export class OutboxSender {
         const r = await render.approvalCard(p.n);
         if (!r) return { skipped: 'request not found' };
         if (r.request.approvalCard) return { skipped: 'already posted' };
-        const posted = await web.postMessage({ channel: m.channel, ...r.message });
+        const metadata = { event_type: 'snapshot_copy_card', event_payload: { key: `R-${p.n}` } };
+        // A retry may follow a post that Slack accepted but whose answer or record was lost (a kill
+        // in between): a second card would leave the first one's buttons live and refuse clicks on
+        // them (found by `npm run chaos`). Adopt the card already in the channel instead.
+        const earlier = m.attempts > 1 ? await this.findEarlierPost(m, metadata) : undefined;
+        const posted = earlier ?? (await web.postMessage({ channel: m.channel, ...r.message, metadata }));
         await store.setApprovalCard(p.n, posted);
         return posted;
       }

@@ -10,7 +10,14 @@ export interface SlackWeb {
     text: string;
     blocks?: KnownBlock[];
     thread_ts?: string;
+    metadata?: PostedMetadata;
   }): Promise<{ channel: string; ts: string }>;
+  /** The newest message in `channel` since `since` that carries `metadata` (conversations.history). */
+  findPosted(
+    channel: string,
+    since: Date,
+    metadata: PostedMetadata,
+  ): Promise<{ channel: string; ts: string } | undefined>;
   update(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }): Promise<void>;
   postEphemeral(args: { channel: string; user: string; text: string }): Promise<void>;
   openDm(userId: string): Promise<string>;
@@ -22,6 +29,12 @@ export interface SlackWeb {
   workspace(): Promise<Workspace>;
   /** Posts to an interaction's response_url (no token: the URL is the credential). */
   respond(url: string, body: Record<string, unknown>): Promise<void>;
+}
+
+/** Slack message metadata: lets the bot find a message it posted but could not record. */
+export interface PostedMetadata {
+  event_type: string;
+  event_payload: { key: string };
 }
 
 /** Why a Slack call failed, in the terms the outbox decides on. */
@@ -88,6 +101,21 @@ export function webClientPort(client: webApi.WebClient): SlackWeb {
       call(async () => {
         const res = await client.chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false });
         return { channel: String(res.channel), ts: String(res.ts) };
+      }),
+    findPosted: (channel, since, metadata) =>
+      call(async () => {
+        const res = await client.conversations.history({
+          channel,
+          oldest: String(Math.floor(since.getTime() / 1000) - 60),
+          include_all_metadata: true,
+          limit: 200,
+        });
+        const found = (res.messages ?? []).find(
+          (m) =>
+            m.metadata?.event_type === metadata.event_type &&
+            (m.metadata.event_payload as { key?: unknown } | undefined)?.key === metadata.event_payload.key,
+        );
+        return found?.ts ? { channel, ts: found.ts } : undefined;
       }),
     update: (args) =>
       call(async () => {

@@ -24,6 +24,8 @@ export interface StepRunnerDeps {
   log: Logger;
   handlers: Record<string, StepHandler>;
   leaseMs?: number;
+  /** The processes alive now: a step leased by any other is taken over without waiting out the lease. */
+  liveOwners?: () => Promise<readonly string[]>;
   /** Tries before the failure is reported (it is still retried after). */
   reportAfterAttempts?: number;
 }
@@ -55,6 +57,7 @@ export class StepRunner {
         now: now(),
         leaseMs: this.d.leaseMs ?? 120_000,
         limit: STEPS_AT_ONCE,
+        ...(this.d.liveOwners ? { liveOwners: await this.d.liveOwners() } : {}),
       });
       if (steps.length === 0) return;
       await Promise.all(steps.map((s) => this.runOne(s)));

@@ -6,7 +6,8 @@
 
 import type { Selectable } from 'kysely';
 import { inWriteTransaction } from './engine.js';
-import type { IntentRecord, NewIntent } from './port.js';
+import { leaseLapsed } from './leases.js';
+import type { ClaimIntentsInput, IntentRecord, NewIntent } from './port.js';
 import { urgently } from './priority.js';
 import type { Ctx } from './requests.js';
 import type { IntentsTable } from './schema.js';
@@ -84,16 +85,17 @@ export async function claimIntent(
 
 export async function claimUnfinishedIntents(
   { db, engine }: Ctx,
-  input: { owner: string; now: Date; leaseMs: number; limit: number; ignoreLeases?: boolean },
+  input: ClaimIntentsInput,
 ): Promise<IntentRecord[]> {
   // ignoreLeases: at start on a store no other process uses, every lease is a dead process's.
   const now = input.ignoreLeases ? '9999-12-31T00:00:00.000Z' : iso(input.now);
+  const lapsed = leaseLapsed(now, input.liveOwners);
   return inWriteTransaction(db, engine, null, async (trx) => {
     const due = await trx
       .selectFrom('intents')
       .select('id')
       .where('done_at', 'is', null)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .where(lapsed)
       .orderBy('id')
       .limit(input.limit)
       .execute();
@@ -112,7 +114,7 @@ export async function claimUnfinishedIntents(
       )
       .where('done_at', 'is', null)
       // Re-checked here: on PostgreSQL another replica may have taken one since the select.
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .where(lapsed)
       .returningAll()
       .execute();
     return rows.map(toIntent).sort((a, b) => a.id - b.id);

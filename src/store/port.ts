@@ -265,6 +265,17 @@ export interface OutboxMessage {
   lastError: string | null;
 }
 
+export interface ClaimIntentsInput {
+  owner: string;
+  now: Date;
+  leaseMs: number;
+  limit: number;
+  /** At start on a store no other process uses: every lease is a dead process's. */
+  ignoreLeases?: boolean;
+  /** Processes alive now: a lease held by any other is a dead process's, taken over at once. */
+  liveOwners?: readonly string[];
+}
+
 export interface ClaimMessagesInput {
   now: Date;
   owner: string;
@@ -448,14 +459,7 @@ export interface Store {
     input: { owner: string; now: Date; leaseMs: number },
   ): Promise<IntentRecord | undefined>;
   /** Unfinished intents whose lease has lapsed (or none), oldest first, leased to `owner`. */
-  claimUnfinishedIntents(input: {
-    owner: string;
-    now: Date;
-    leaseMs: number;
-    limit: number;
-    /** At start on a store no other process uses: every lease is a dead process's. */
-    ignoreLeases?: boolean;
-  }): Promise<IntentRecord[]>;
+  claimUnfinishedIntents(input: ClaimIntentsInput): Promise<IntentRecord[]>;
   /** Done: call it in the transaction that wrote the intent's consequences. */
   completeIntent(id: number, at: Date): Promise<void>;
   /** Handing it back after an error; it is tried again once the lease lapses. */
@@ -464,7 +468,14 @@ export interface Store {
 
   // Durable steps
   addStep(s: NewStep): Promise<{ id: number; added: boolean }>;
-  claimSteps(input: { owner: string; now: Date; leaseMs: number; limit: number }): Promise<StepRecord[]>;
+  /** `liveOwners`: as for intents, a lease held by a process not among them is taken over at once. */
+  claimSteps(input: {
+    owner: string;
+    now: Date;
+    leaseMs: number;
+    limit: number;
+    liveOwners?: readonly string[];
+  }): Promise<StepRecord[]>;
   completeStep(id: number, at: Date): Promise<void>;
   retryStepLater(id: number, input: { notBefore: Date; error: string; reported?: Date }): Promise<void>;
   countOpenSteps(): Promise<number>;

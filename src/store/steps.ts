@@ -6,6 +6,7 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { inWriteTransaction } from './engine.js';
+import { leaseLapsed } from './leases.js';
 import type { NewStep, StepRecord } from './port.js';
 import type { Ctx } from './requests.js';
 import { date, iso, type StepsTable } from './schema.js';
@@ -55,16 +56,17 @@ export async function addStep({ db }: Ctx, s: NewStep): Promise<{ id: number; ad
 
 export async function claimSteps(
   { db, engine }: Ctx,
-  input: { owner: string; now: Date; leaseMs: number; limit: number },
+  input: { owner: string; now: Date; leaseMs: number; limit: number; liveOwners?: readonly string[] },
 ): Promise<StepRecord[]> {
   const now = iso(input.now);
+  const lapsed = leaseLapsed(now, input.liveOwners);
   return inWriteTransaction(db, engine, null, async (trx) => {
     const due = await trx
       .selectFrom('steps')
       .select('id')
       .where('done_at', 'is', null)
       .where('not_before', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .where(lapsed)
       .orderBy('not_before')
       .orderBy('id')
       .limit(input.limit)
@@ -83,7 +85,7 @@ export async function claimSteps(
         due.map((d) => Number(d.id)),
       )
       .where('done_at', 'is', null)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+      .where(lapsed)
       .returningAll()
       .execute();
     return rows.map(toStep).sort((a, b) => a.id - b.id);

@@ -103,6 +103,20 @@ describe('deciding on a request from its approval card', () => {
     ]);
   });
 
+  it('approves a click on a card the bot records only long after Slack showed it (a post taken over after a crash)', async () => {
+    h = await startRequestsHarness();
+    // Longer than a click waits for the card's record: the click is carried out later, not refused.
+    h.slack.answerDelay = (c) =>
+      c.method === 'chat.postMessage' && c.args.channel === APPROVALS_CHANNEL ? 7_000 : 0;
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    const before = h.slack.callsTo('response_url').length;
+    expect((await click(h.send, card, APPROVER, 'approve_copy', `R-${n}`)).status).toBe(200);
+    const answer = await eventually(() => responsesSince(h, before)[0], 'the answer to the click', 25_000);
+    expect(answer).toContain(`You approved R-${n}`);
+    expect((await h.bot.store.getRequest(n))?.state).not.toBe('pending_approval');
+  }, 40_000);
+
   it('refuses a click from someone who is not an approver, changing nothing', async () => {
     h = await startRequestsHarness();
     const n = await fileRequest(h, `${SNAP} to us-west-2`);

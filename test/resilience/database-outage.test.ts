@@ -5,7 +5,6 @@
  * a copy whose CopySnapshot answer arrived as the database went away is recorded, nothing is
  * copied twice.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,9 +28,11 @@ import {
   duplicates,
   eventually,
   findCard,
+  freshSchema,
   REQUESTER,
   resilienceConfigYaml,
   sleep,
+  withSearchPath,
   worldCopies,
   writeConfig,
 } from './support.js';
@@ -97,20 +98,24 @@ describe.skipIf(pgUrl === undefined)(
     let bot: BotProcess;
 
     beforeEach(async () => {
-      schema = `resilience_${randomBytes(5).toString('hex')}`;
       admin = new pg.Client({ connectionString: pgUrl });
       await admin.connect();
-      await admin.query(`create schema ${schema}`);
+      ({ schema } = await freshSchema(admin, pgUrl!));
       const target = new URL(pgUrl!);
       gate = new DbGate({ host: target.hostname, port: Number(target.port || 5432) });
       const through = new URL(pgUrl!);
       through.port = String(await gate.start());
-      through.searchParams.set('options', `-c search_path=${schema}`);
       sim = await startSimulator({ world: demoWorld(), copyDuration: () => 2_000, keyFailureDelayMs: 300 });
       slack = await new SlackApiStandIn().start();
       dir = mkdtempSync(join(tmpdir(), 'scb-dbgate-'));
       const configPath = writeConfig(dir, resilienceConfigYaml());
-      bot = await children.spawn({ dir, databaseUrl: through.toString(), configPath, sim, slack });
+      bot = await children.spawn({
+        dir,
+        databaseUrl: withSearchPath(through.toString(), schema),
+        configPath,
+        sim,
+        slack,
+      });
     });
     afterEach(async () => {
       await children.killAll();

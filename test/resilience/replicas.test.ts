@@ -5,7 +5,6 @@
  * test database (DATABASE_URL carries it as `options=-c search_path=…`), one simulator and one
  * Slack stand-in; approved requests are filed through a Store opened by the test.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import {
   copySnapshotCalls,
   duplicates,
   eventually,
+  freshSchema,
   resilienceConfigYaml,
   withLimit,
   worldCopies,
@@ -121,13 +121,7 @@ describe.skipIf(url === undefined)(
     });
 
     async function setUp(copyMs: number): Promise<void> {
-      schema = `resilience_${randomBytes(5).toString('hex')}`;
-      // The URL can name a schema only through search_path; the store creates it only when given
-      // `{ postgres: { schema } }`, so the test creates it first.
-      await admin.query(`create schema ${schema}`);
-      const u = new URL(url!);
-      u.searchParams.set('options', `-c search_path=${schema}`);
-      databaseUrl = u.toString();
+      ({ schema, databaseUrl } = await freshSchema(admin, url!));
       store = await openStore(url!, { postgres: { schema, poolSize: 2 } });
       await store.migrate();
       const world = demoWorld();

@@ -4,8 +4,10 @@
  * judged by (CopySnapshot calls and copies per source and destination, Slack deliveries by text).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { demoConfigYaml, SANDBOX_IDENTITY, type SimulatorHandle } from '../../src/simulator/index.js';
 import type { SlackApiStandIn, SlackCall } from '../support/slack-api.js';
 import { SlackSender } from '../support/slack-signed.js';
@@ -62,6 +64,8 @@ export interface SpawnOptions {
   sim: SimulatorHandle;
   slack: SlackApiStandIn;
   env?: Record<string, string>;
+  /** What node runs (default `--import tsx src/main.ts`); e.g. the production bundle and its flags. */
+  nodeArgs?: string[];
 }
 
 /** Every child started by a test file; `killAll()` in afterEach/afterAll leaves none behind. */
@@ -80,9 +84,13 @@ export class Children {
   }
 }
 
-/** Runs src/main.ts with `node --import tsx` from the project root, as test/integration/main.test.ts does. */
+/**
+ * Runs src/main.ts with `node --import tsx` from the project root, as test/integration/main.test.ts
+ * does (or `nodeArgs`).
+ */
 async function spawnBot(o: SpawnOptions, onExit: () => void): Promise<BotProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src/main.ts')], {
+  const args = o.nodeArgs ?? ['--import', 'tsx', join(process.cwd(), 'src/main.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH ?? '',
@@ -147,6 +155,34 @@ async function spawnBot(o: SpawnOptions, onExit: () => void): Promise<BotProcess
       await exited;
     },
   };
+}
+
+/**
+ * A fresh schema of the PostgreSQL database at `url`, for one test (or run) to itself: the URL can
+ * name a schema only through search_path, and the store creates one only when given
+ * `{ postgres: { schema } }`, so it is created here first.
+ */
+export async function freshSchema(
+  admin: pg.Client,
+  url: string,
+  prefix = 'resilience',
+): Promise<{ schema: string; databaseUrl: string; drop(): Promise<void> }> {
+  const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
+  await admin.query(`create schema ${schema}`);
+  return {
+    schema,
+    databaseUrl: withSearchPath(url, schema),
+    drop: async () => {
+      await admin.query(`drop schema if exists ${schema} cascade`);
+    },
+  };
+}
+
+/** `url` with `schema` as its search_path (DATABASE_URL's way of naming a schema). */
+export function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,13 +5,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/log.js';
 import { OutboxSender, type Renderer } from '../../src/slack/outbox.js';
 import { Notifier } from '../../src/slack/outbox-messages.js';
-import { SlackCallError, type SlackFailure, type SlackWeb } from '../../src/slack/web.js';
+import {
+  type PostedMetadata,
+  SlackCallError,
+  type SlackFailure,
+  type SlackWeb,
+} from '../../src/slack/web.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/port.js';
 import { filing } from '../store/fixtures/builders.js';
 
 interface WebCall {
-  method: 'postMessage' | 'postEphemeral' | 'update' | 'openDm' | 'publishHome' | 'respond';
+  method: 'postMessage' | 'postEphemeral' | 'update' | 'openDm' | 'publishHome' | 'respond' | 'findPosted';
   channel: string;
   text?: string;
   threadTs?: string;
@@ -37,7 +42,20 @@ class FakeSlackWeb implements SlackWeb {
     );
   }
 
-  async postMessage(args: { channel: string; text: string; thread_ts?: string }) {
+  /** Posts Slack accepted, with their metadata: what conversations.history would list. */
+  readonly posted: Array<{ channel: string; ts: string; metadata?: PostedMetadata }> = [];
+  /** Slack accepts the next post with this text, but its answer never arrives. */
+  loseAnswerTo: string | undefined;
+
+  async findPosted(channel: string, _since: Date, metadata: PostedMetadata) {
+    this.calls.push({ method: 'findPosted', channel, at: Date.now() });
+    const found = [...this.posted]
+      .reverse()
+      .find((p) => p.channel === channel && p.metadata?.event_payload.key === metadata.event_payload.key);
+    return found && { channel: found.channel, ts: found.ts };
+  }
+
+  async postMessage(args: { channel: string; text: string; thread_ts?: string; metadata?: PostedMetadata }) {
     const call: WebCall = {
       method: 'postMessage',
       channel: args.channel,
@@ -56,7 +74,13 @@ class FakeSlackWeb implements SlackWeb {
       Object.assign(call, { failed: true });
       throw new SlackCallError({ kind: 'not-in-channel', error: 'not_in_channel' });
     }
-    return { channel: args.channel, ts: `${++this.ts}.000100` };
+    const ts = `${++this.ts}.000100`;
+    this.posted.push({ channel: args.channel, ts, ...(args.metadata ? { metadata: args.metadata } : {}) });
+    if (this.loseAnswerTo === args.text) {
+      this.loseAnswerTo = undefined;
+      throw new SlackCallError({ kind: 'transient', error: 'socket hang up' });
+    }
+    return { channel: args.channel, ts };
   }
 
   async update(args: { channel: string; ts: string; text: string }) {
@@ -298,5 +322,20 @@ describe('the Slack outbox', () => {
     // Within a few cycles, far sooner than the 20 s lease: recorded, and the thread goes on.
     await until(async () => (await store.countUnsent()) === 0, 'everything recorded', 3_000);
     expect(web.delivered().map((c) => c.text)).toEqual(['R-1: request', 'first', 'second']);
+  });
+
+  it('adopts an approval card Slack accepted but never answered for, instead of posting a second one', async () => {
+    const { request } = await store.fileRequest(filing({ originChannel: 'C0OPS' }));
+    const n = request.n;
+    web.loseAnswerTo = `R-${n}: card`;
+    await notify.cardPosted(n, new Date());
+    start(0);
+    await until(async () => (await store.getRequest(n))?.approvalCard !== null, 'the card recorded');
+
+    // One card in the channel: the retry found it by its metadata and recorded its ts.
+    const cards = web.posted.filter((p) => p.channel === 'C0APPROVALS');
+    expect(cards).toHaveLength(1);
+    expect((await store.getRequest(n))?.approvalCard).toEqual({ channel: 'C0APPROVALS', ts: cards[0]!.ts });
+    expect(web.calls.filter((c) => c.method === 'findPosted')).toHaveLength(1);
   });
 });

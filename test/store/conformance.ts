@@ -865,6 +865,62 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       expect(await store.countOpenSteps()).toBe(0);
     });
 
+    it('takes over the intents and steps leased by a process that is no longer alive, at once', async () => {
+      const other = await peer();
+      const intent = await store.recordIntent({
+        dedupeKey: 'command:dead',
+        kind: 'copy',
+        userId: 'U1',
+        payload: {},
+        at: at(0),
+      });
+      const step = await store.addStep({ kind: 'unshare', payload: {}, at: at(0), dedupeKey: 'dead' });
+      await store.claimIntent(intent.id, { owner: 'p-dead', now: at(1), leaseMs: 600_000 });
+      expect(
+        await store.claimSteps({ owner: 'p-dead', now: at(1), leaseMs: 600_000, limit: 5 }),
+      ).toHaveLength(1);
+      // A live holder keeps its leases…
+      const alive = ['p-dead', 'p2'];
+      expect(
+        await other.claimUnfinishedIntents({
+          owner: 'p2',
+          now: at(2),
+          leaseMs: 600_000,
+          limit: 10,
+          liveOwners: alive,
+        }),
+      ).toEqual([]);
+      expect(
+        await other.claimSteps({ owner: 'p2', now: at(2), leaseMs: 600_000, limit: 5, liveOwners: alive }),
+      ).toEqual([]);
+      // …a dead one's are taken over long before they lapse, once.
+      const taken = await other.claimUnfinishedIntents({
+        owner: 'p2',
+        now: at(3),
+        leaseMs: 600_000,
+        limit: 10,
+        liveOwners: ['p2'],
+      });
+      expect(taken.map((t) => t.id)).toEqual([intent.id]);
+      expect(
+        (
+          await other.claimSteps({ owner: 'p2', now: at(3), leaseMs: 600_000, limit: 5, liveOwners: ['p2'] })
+        ).map((s) => s.id),
+      ).toEqual([step.id]);
+      expect(
+        await store.claimUnfinishedIntents({
+          owner: 'p3',
+          now: at(4),
+          leaseMs: 600_000,
+          limit: 10,
+          liveOwners: ['p2', 'p3'],
+        }),
+      ).toEqual([]);
+      expect(
+        await store.claimSteps({ owner: 'p3', now: at(4), leaseMs: 600_000, limit: 5, liveOwners: [] }),
+      ).toHaveLength(1);
+    });
+
     it('remembers whether the bot added a share, and each time it is shared anew', async () => {
       const key = {
         sourceRegion: 'us-east-1',

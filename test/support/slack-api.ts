@@ -115,6 +115,23 @@ export class SlackApiStandIn {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Top-level messages posted to `channel` since `oldest` (epoch seconds), newest first, with their metadata. */
+  private history(channel: string, oldest: number): Array<Record<string, unknown>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const [i, c] of this.calls.entries()) {
+      const ts = this.postedTs[i];
+      if (c.method !== 'chat.postMessage' || c.args.channel !== channel || c.args.thread_ts || !ts) continue;
+      if (c.at / 1000 < oldest) continue;
+      out.push({
+        type: 'message',
+        ts,
+        text: c.args.text,
+        ...(c.args.metadata ? { metadata: c.args.metadata } : {}),
+      });
+    }
+    return out.reverse();
+  }
+
   private nextTs(): string {
     this.tsCounter += 1;
     return `${this.tsCounter}.000100`;
@@ -134,6 +151,8 @@ export class SlackApiStandIn {
         return { ok: true, channel, ts: call.args.ts };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
+      case 'conversations.history':
+        return { ok: true, messages: this.history(String(call.args.channel), Number(call.args.oldest ?? 0)) };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(call.args.users ?? 'X')}` } };
       case 'users.info': {
