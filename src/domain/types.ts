@@ -49,6 +49,7 @@ export const AWS_ERROR_CODES = [
   'unauthorized',
   'invalid-parameter',
   'incorrect-state',
+  'locked',
   'role-unavailable',
   'network',
   'unknown',
@@ -58,6 +59,16 @@ export type AwsErrorCode = (typeof AWS_ERROR_CODES)[number];
 export interface Tag {
   key: string;
   value: string;
+}
+
+/** EBS snapshot lock asked for on a request or a DR policy (SPEC §3, §4, §5.7). */
+export type LockMode = 'governance' | 'compliance';
+export interface LockSpec {
+  mode: LockMode;
+  /** 1–36500. */
+  days: number;
+  /** Compliance only, 1–72. */
+  coolOffHours?: number;
 }
 
 /** Which snapshots a request copies: explicit IDs, or a multi-volume group selected by tag. */
@@ -80,6 +91,7 @@ export interface CopyRequestSpec {
   withinMinutes?: number; // CompletionDurationMinutes: 15…2880, multiple of 15
   note?: string; // ≤ 255 characters
   tags: Tag[];
+  lock?: LockSpec;
 }
 
 /** A spec resolved against the configuration: accounts are aliases that exist, Regions allowed. */
@@ -94,6 +106,7 @@ export interface ResolvedRequest {
   withinMinutes?: number;
   note?: string;
   tags: Tag[];
+  lock?: LockSpec;
 }
 
 /** A source snapshot as looked up in AWS (DescribeSnapshots), in domain terms. */
@@ -122,7 +135,12 @@ export const PROVENANCE_TAGS = {
   approvedBy: 'snapshot-copy:approved-by',
   /** The volume the data comes from (a copy's own volume ID is the meaningless vol-ffffffff). */
   sourceVolume: 'snapshot-copy:source-volume',
+  /** On DR-policy copies: the policy's name (retention finds its copies by it). */
+  policy: 'snapshot-copy:policy',
 } as const;
+
+/** On a restore drill's volume: `<policy>` (IAM scopes CreateVolume/DeleteVolume by it). */
+export const DRILL_TAG = 'snapshot-copy:drill';
 
 /** Display form of a request number. */
 export function requestLabel(n: number): string {
@@ -142,7 +160,7 @@ export interface AccountConfig {
 
 /** `approvals` config (SPEC §3). */
 export interface ApprovalRule {
-  when: { crossAccount?: boolean; destinationAccount?: string; sourceAccount?: string };
+  when: { crossAccount?: boolean; destinationAccount?: string; sourceAccount?: string; lock?: LockMode };
   required: number;
 }
 export interface ApprovalsConfig {
