@@ -10,6 +10,7 @@ import {
   looksLikeSource,
   parseAccountRef,
   parseKmsKey,
+  parseLock,
   parseNote,
   parseRegion,
   parseRegionList,
@@ -36,7 +37,7 @@ export type ParsedCommand =
 export const USAGE = [
   'Usage: /snapshot-copy <snap-…[,snap-…] | tag:<Key>=<Value>> to <region>[,<region>…] [from <region>] ' +
     '[account <alias|id>] [to-account <alias|id>] [kms <key> | encrypt] [within <N>m|<N>h] ' +
-    '[note "<text>"] [tag <Key>=<Value>]…',
+    '[note "<text>"] [tag <Key>=<Value>]… [lock <N>d [governance|compliance]]',
   '       /snapshot-copy [help | status [R-<n>] | cancel R-<n> | report]',
 ].join('\n');
 
@@ -55,6 +56,8 @@ export function helpText(): string {
     '    within <N>m|<N>h       time-based copy, 15m … 48h in steps of 15 minutes',
     '    note "<text>"          description of the copy (at most 255 characters)',
     '    tag <Key>=<Value>      an extra tag on the copy; repeatable; no aws: prefix',
+    '    lock <N>d [governance|compliance]',
+    '                           lock each copy for N days once completed (default mode governance)',
     '/snapshot-copy status [R-<n>]          your requests, or one request, with queue positions',
     '/snapshot-copy cancel R-<n>            cancel a request that has not started copying',
     '/snapshot-copy report                  the DR report, now',
@@ -71,7 +74,18 @@ export function decodeSlackText(text: string): string {
 }
 
 const SUBCOMMANDS = ['help', 'status', 'cancel', 'report'];
-const OPTIONS = ['to', 'from', 'account', 'to-account', 'kms', 'encrypt', 'within', 'note', 'tag'] as const;
+const OPTIONS = [
+  'to',
+  'from',
+  'account',
+  'to-account',
+  'kms',
+  'encrypt',
+  'within',
+  'note',
+  'tag',
+  'lock',
+] as const;
 type Option = (typeof OPTIONS)[number];
 
 /** What each option's value is, for "`from` needs a Region". */
@@ -84,7 +98,10 @@ const VALUE_OF: Record<Exclude<Option, 'encrypt'>, string> = {
   within: 'a duration such as 90m or 2h',
   note: 'a text in quotes',
   tag: 'a <Key>=<Value> pair',
+  lock: 'a number of days such as 30d, then optionally governance or compliance',
 };
+
+const LOCK_MODES = new Set(['governance', 'compliance']);
 
 function optionOf(token: Token): Option | undefined {
   if (token.quoted) return undefined;
@@ -162,9 +179,11 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
       const next = tokens[i] as Token;
       const previous = taken.at(-1);
       const continuesList =
-        option === 'to' &&
-        previous !== undefined &&
-        ((!previous.quoted && previous.value.endsWith(',')) || (!next.quoted && next.value.startsWith(',')));
+        (option === 'to' &&
+          previous !== undefined &&
+          ((!previous.quoted && previous.value.endsWith(',')) ||
+            (!next.quoted && next.value.startsWith(',')))) ||
+        (option === 'lock' && taken.length === 1 && !next.quoted && LOCK_MODES.has(next.value.toLowerCase()));
       if (previous !== undefined && !continuesList) break;
       taken.push(next);
       i++;
@@ -253,6 +272,8 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
   const noteRaw = one('note');
   const note = noteRaw === undefined ? undefined : collect(parseNote(noteRaw));
   const tags = collect(parseTags(tagValues)) ?? [];
+  const lockTokens = single.get('lock');
+  const lock = lockTokens?.[0] ? collect(parseLock(lockTokens[0].value, lockTokens[1]?.value)) : undefined;
 
   if (problems.length > 0 || sources === undefined || destinationRegions === undefined) {
     return { ok: false, problems };
@@ -269,5 +290,6 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
   if (kmsKeyId !== undefined) spec.kmsKeyId = kmsKeyId;
   if (withinMinutes !== undefined) spec.withinMinutes = withinMinutes;
   if (note !== undefined) spec.note = note;
+  if (lock !== undefined) spec.lock = lock;
   return { ok: true, value: spec };
 }

@@ -8,6 +8,7 @@ import {
   listItems,
   parseAccountRef,
   parseKmsKey,
+  parseLock,
   parseNote,
   parseRegion,
   parseRegionList,
@@ -32,6 +33,8 @@ export const MODAL_FIELDS = [
   'within',
   'note',
   'tags',
+  'lock_days',
+  'lock_mode',
 ] as const;
 export type ModalField = (typeof MODAL_FIELDS)[number];
 
@@ -111,6 +114,11 @@ export function parseModalSubmission(values: ModalValues): ModalResult {
   const tagLines = (input(values, 'tags')?.value ?? '').split(/\r?\n/).filter((line) => line.trim() !== '');
   const tags = check('tags', parseTags(tagLines)) ?? [];
   const encrypt = selectedMany(values, 'encrypt').length > 0 || kmsKeyId !== undefined;
+  const lockDays = text(values, 'lock_days');
+  const lockMode = selected(values, 'lock_mode');
+  if (lockDays === undefined && lockMode !== undefined)
+    errors.lock_days = 'give the number of days to lock for';
+  const lock = lockDays === undefined ? undefined : check('lock_days', parseLock(lockDays, lockMode));
 
   if (Object.keys(errors).length > 0 || sources === undefined || destinationRegions === undefined) {
     return { ok: false, errors };
@@ -122,5 +130,6 @@ export function parseModalSubmission(values: ModalValues): ModalResult {
   if (kmsKeyId !== undefined) spec.kmsKeyId = kmsKeyId;
   if (withinMinutes !== undefined) spec.withinMinutes = withinMinutes;
   if (note !== undefined) spec.note = note;
+  if (lock !== undefined) spec.lock = lock;
   return { ok: true, spec };
 }

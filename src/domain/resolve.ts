@@ -101,5 +101,6 @@ export function resolveRequest(spec: CopyRequestSpec, accounts: readonly Account
   if (spec.kmsKeyId !== undefined) request.kmsKeyId = spec.kmsKeyId;
   if (spec.withinMinutes !== undefined) request.withinMinutes = spec.withinMinutes;
   if (spec.note !== undefined) request.note = spec.note;
+  if (spec.lock !== undefined) request.lock = { ...spec.lock };
   return { ok: true, request, crossAccount: source.id !== destination.id, source, destination };
 }

@@ -15,6 +15,8 @@ export interface CopyTagInput {
   requestTags: Tag[];
   /** The source's provenance volume (its own volume, or its own source-volume tag); unknown: not tagged. */
   sourceVolume?: string;
+  /** DR-policy copies: the policy (retention finds the policy's copies by it). */
+  policyName?: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export function copyTags(input: CopyTagInput): Tag[] {
     { key: PROVENANCE_TAGS.requestedBy, value: input.requesterId },
     { key: PROVENANCE_TAGS.approvedBy, value: input.approvedBy.join(' ').slice(0, MAX_VALUE) },
     ...(input.sourceVolume ? [{ key: PROVENANCE_TAGS.sourceVolume, value: input.sourceVolume }] : []),
+    ...(input.policyName ? [{ key: PROVENANCE_TAGS.policy, value: input.policyName }] : []),
   ];
   const byKey = new Map<string, Tag>();
   for (const t of input.sourceTags) {

@@ -157,6 +157,7 @@ export class Dispatcher {
             approvedBy,
             sourceTags: sourceSnapshot?.tags ?? [],
             requestTags: r.tags,
+            ...(request.policyName ? { policyName: request.policyName } : {}),
             ...(sourceSnapshot && provenanceVolume(sourceSnapshot)
               ? { sourceVolume: provenanceVolume(sourceSnapshot) }
               : {}),

@@ -177,6 +177,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         crossAccount: input.crossAccount,
         sourceAccount: source.alias,
         destinationAccount: destination.alias,
+        ...(request.lock ? { lock: request.lock.mode } : {}),
       });
   const filing: FileRequestInput = {
     request: {

@@ -31,6 +31,7 @@ export function toRequestView(input: {
     ...(r.withinMinutes ? { withinMinutes: r.withinMinutes } : {}),
     ...(r.note ? { note: r.note } : {}),
     tags: r.tags,
+    ...(r.lock ? { lock: r.lock } : {}),
     ...(request.policyName ? { policyName: request.policyName } : {}),
     createdAt: request.createdAt,
     ...(request.expiresAt ? { expiresAt: request.expiresAt } : {}),

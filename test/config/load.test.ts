@@ -356,7 +356,7 @@ describe('loadConfig', () => {
       (c) => {
         c.approvals.rules = [{ when: {}, required: 2 }];
       },
-      'approvals.rules[0].when: name at least one condition: crossAccount, sourceAccount or destinationAccount',
+      'approvals.rules[0].when: name at least one condition: crossAccount, sourceAccount, destinationAccount or lock',
     ],
     [
       'a fractional copy limit',

@@ -1,5 +1,6 @@
 import { requestLabel } from '../../domain/types.js';
 import { clip, code, escapeSlack, mention, slackDate } from './format.js';
+import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
 import type { CopyView, RequestView } from './view-model.js';
 
@@ -49,6 +50,7 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   ];
   if (view.withinMinutes) header.push(`Time-based copy: within ${view.withinMinutes} minutes`);
   if (view.note) header.push(`Note: ${escapeSlack(view.note)}`);
+  if (view.lock) header.push(lockCardLine(view.lock, view.createdAt));
   if (view.tags.length)
     header.push(`Extra tags: ${view.tags.map((t) => code(`${t.key}=${t.value}`)).join(' ')}`);
 

@@ -1,4 +1,4 @@
-import type { CopyState, Decision, RequestState, Tag } from '../../domain/types.js';
+import type { CopyState, Decision, LockSpec, RequestState, Tag } from '../../domain/types.js';
 
 /**
  * What the Slack layer shows about a request, decoupled from how the store keeps it. Builders in
@@ -56,6 +56,7 @@ export interface RequestView {
   withinMinutes?: number;
   note?: string;
   tags: Tag[];
+  lock?: LockSpec;
   /** Set for requests filed by a DR policy: approved by the policy. */
   policyName?: string;
   createdAt: Date;

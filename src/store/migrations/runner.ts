@@ -12,6 +12,7 @@ import { initial } from './0001_initial.js';
 import { outboxChannelPacing } from './0002_outbox_channel_pacing.js';
 import { replicas } from './0003_replicas.js';
 import { durable } from './0004_durable.js';
+import { dr } from './0006_dr.js';
 
 export interface Migration {
   id: number;
@@ -19,7 +20,7 @@ export interface Migration {
   up: (engine: EngineProfile) => string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, outboxChannelPacing, replicas, durable];
+export const MIGRATIONS: readonly Migration[] = [initial, outboxChannelPacing, replicas, durable, dr];
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
