@@ -130,6 +130,9 @@ export interface VolumeStatus {
   createTime: Date | null;
 }
 
+/** Actions `permissionProbe` can try with DryRun (what locks, retention and drills need). */
+export type ProbedAction = 'LockSnapshot' | 'DeleteSnapshot' | 'CreateVolume' | 'DeleteVolume';
+
 export interface CallerIdentity {
   accountId: string;
   arn: string;
@@ -234,6 +237,16 @@ export interface AwsGateway {
   ): Promise<VolumeStatus[]>;
   /** Resolves when the volume is gone, also when it was already. */
   deleteVolume(account: AccountConfig, region: string, volumeId: string, session: string): Promise<void>;
+  /**
+   * Whether IAM lets the role call `action`: a DryRun on a placeholder resource. `allowed` when
+   * AWS answers DryRunOperation or only that the placeholder does not exist (IAM let it through).
+   */
+  permissionProbe(
+    account: AccountConfig,
+    region: string,
+    action: ProbedAction,
+    session: string,
+  ): Promise<'allowed' | 'denied'>;
 }
 
 export interface AwsGatewayOptions {
@@ -557,6 +570,43 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
         );
       } catch (err) {
         if (err instanceof AwsError && err.code === 'not-found') return;
+        throw err;
+      }
+    },
+
+    permissionProbe: async (account, region, action, session) => {
+      const client = clients.ec2(account, region, session);
+      const snapshotId = 'snap-00000000000000000';
+      const command =
+        action === 'LockSnapshot'
+          ? new LockSnapshotCommand({
+              SnapshotId: snapshotId,
+              LockMode: 'governance',
+              LockDuration: 1,
+              DryRun: true,
+            })
+          : action === 'DeleteSnapshot'
+            ? new DeleteSnapshotCommand({ SnapshotId: snapshotId, DryRun: true })
+            : action === 'CreateVolume'
+              ? new CreateVolumeCommand({
+                  SnapshotId: snapshotId,
+                  AvailabilityZone: `${region}a`,
+                  DryRun: true,
+                  TagSpecifications: [
+                    { ResourceType: 'volume', Tags: [{ Key: 'snapshot-copy:drill', Value: 'doctor' }] },
+                  ],
+                })
+              : new DeleteVolumeCommand({ VolumeId: 'vol-00000000000000000', DryRun: true });
+      try {
+        // One type for the four commands: each resolves to its output, which is not read.
+        await mapAwsErrors(where(`${action} (DryRun)`, account, region), () =>
+          client.send(command as LockSnapshotCommand),
+        );
+        return 'allowed';
+      } catch (err) {
+        if (err instanceof AwsError && (err.awsCode === 'DryRunOperation' || err.code === 'not-found'))
+          return 'allowed';
+        if (err instanceof AwsError && err.code === 'unauthorized') return 'denied';
         throw err;
       }
     },
