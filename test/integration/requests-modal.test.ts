@@ -25,6 +25,8 @@ const FIELDS = [
   'within',
   'note',
   'tags',
+  'lock_days',
+  'lock_mode',
 ];
 
 const valid: ModalInput = {

@@ -82,7 +82,9 @@ describe('a bot killed with SIGKILL during a restore drill', () => {
     // One volume per drill: the restarted bot found the drill's volume by its ClientToken, it made no second one.
     const made = sim.world.volumes.size + sim.world.deletedVolumes.size;
     expect(made).toBe(new Set(created().map((c) => c.params.ClientToken)).size);
-    await bot.crash();
+    // The drill is recorded as finished right after DeleteVolume answers: let that land, then stop.
+    await sleep(1_000);
+    await bot.stop();
     const store = await openStore(databaseUrl);
     try {
       const [drill] = await store.latestDrills();
