@@ -13,6 +13,7 @@ import { requestLabel } from '../domain/types.js';
 import type { EncryptionView } from '../slack/blocks/view-model.js';
 import type { FileRequestInput, NewCopy, RequestRecord, Store } from '../store/port.js';
 import { copyKey, type RequestDetails } from './details.js';
+import { lockWarnings } from './lock-preflight.js';
 import type { FilingAws } from './ports.js';
 
 export interface FilingDeps {
@@ -94,6 +95,9 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
     if (problems.length) return { ok: false, problems };
   }
 
+  for (const w of await lockWarnings(aws, request.lock, destination, request.destinationRegions, session)) {
+    addOnce(warnings, w);
+  }
   const details: RequestDetails = { warnings, encryption: {} };
   const copies: NewCopy[] = [];
   const keyChecked = new Map<string, string | undefined>();

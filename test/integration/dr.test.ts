@@ -127,6 +127,9 @@ describe('snapshot lock', () => {
     );
     expect(reply).toContain('ec2:LockSnapshot');
     expect(reply).toContain('The copy itself is completed');
+    // The pre-flight said so on the card already (LockSnapshot DryRun).
+    const card = await approvalCard(h.slack, n);
+    expect(JSON.stringify(card.call.args.blocks)).toContain('may not lock snapshots in us-east-1');
     expect((await h.bot.store.getCopies(n))[0]?.state).toBe('completed');
     await stepsDone(h);
   });
