@@ -228,13 +228,6 @@ export interface AwsGateway {
     volumeId: string,
     session: string,
   ): Promise<VolumeStatus | undefined>;
-  /** Volumes carrying all these tags (a drill volume whose ID was never recorded). */
-  findVolumesByTags(
-    account: AccountConfig,
-    region: string,
-    tags: Tag[],
-    session: string,
-  ): Promise<VolumeStatus[]>;
   /** Resolves when the volume is gone, also when it was already. */
   deleteVolume(account: AccountConfig, region: string, volumeId: string, session: string): Promise<void>;
   /**
@@ -544,22 +537,6 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
         if (err instanceof AwsError && err.code === 'not-found') return undefined;
         throw err;
       }
-    },
-
-    findVolumesByTags: async (account, region, tags, session) => {
-      const client = clients.ec2(account, region, session);
-      const out = await mapAwsErrors(where('DescribeVolumes', account, region), () =>
-        client.send(
-          new DescribeVolumesCommand({
-            Filters: tags.map((t) => ({ Name: `tag:${t.key}`, Values: [t.value] })),
-          }),
-        ),
-      );
-      return (out.Volumes ?? []).flatMap((v) =>
-        v.VolumeId === undefined
-          ? []
-          : [{ volumeId: v.VolumeId, state: v.State ?? 'unknown', createTime: v.CreateTime ?? null }],
-      );
     },
 
     deleteVolume: async (account, region, volumeId, session) => {

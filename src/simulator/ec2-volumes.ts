@@ -9,34 +9,13 @@ import { dryRun, findVisible, tagSet } from './ec2-snapshots.js';
 import { AwsError } from './errors.js';
 import type { QueryParams } from './protocol/query.js';
 import { isoTime, type XmlObject } from './protocol/xml.js';
-import { MAX_TAGS_PER_RESOURCE, parseTags } from './tags.js';
+import { parseTagSpecifications } from './tags.js';
 import type { VolumeRecord } from './world.js';
 
 const VOLUME_ID_RE = /^vol-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 function volumeNotFound(id: string): AwsError {
   return new AwsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
-}
-
-function volumeTags(p: QueryParams): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const spec of p.structs('TagSpecification')) {
-    const type = spec.get('ResourceType');
-    if (type !== 'volume') {
-      throw new AwsError(
-        'InvalidParameterValue',
-        `'${type ?? ''}' is not a valid taggable resource type for this operation.`,
-      );
-    }
-    for (const [k, v] of parseTags(spec.structs('Tag'))) tags.set(k, v);
-  }
-  if (tags.size > MAX_TAGS_PER_RESOURCE) {
-    throw new AwsError(
-      'TagLimitExceeded',
-      `The maximum number of tags per resource is ${MAX_TAGS_PER_RESOURCE}`,
-    );
-  }
-  return tags;
 }
 
 export function volumeXml(v: VolumeRecord): XmlObject {
@@ -77,7 +56,7 @@ export function createVolume(ctx: HandlerContext, p: QueryParams): XmlObject {
   if (snapshotId === undefined && size === undefined) {
     throw new AwsError('MissingParameter', 'The request must contain the parameter size or snapshotId');
   }
-  const tags = volumeTags(p);
+  const tags = parseTagSpecifications(p, 'volume');
   const source = snapshotId === undefined ? undefined : findVisible(ctx, snapshotId);
   if (source && source.state !== 'completed') {
     throw new AwsError('IncorrectState', `Snapshot is in invalid state - ${source.state}`);

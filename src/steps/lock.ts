@@ -13,6 +13,7 @@ import { code } from '../slack/blocks/format.js';
 import { utcText } from '../slack/blocks/lock.js';
 import type { Notifier } from '../slack/outbox-messages.js';
 import type { CopyRecord, RequestRecord, StepRecord, Store } from '../store/port.js';
+import { addFollowUp, tellRequest } from './follow-up.js';
 import type { StepHandler } from './runner.js';
 
 export const LOCK_STEP = 'lock';
@@ -43,14 +44,11 @@ export async function scheduleLock(
     lock,
     requester: request.requesterId,
   };
-  const { added } = await tx.addStep({
-    kind: LOCK_STEP,
-    payload,
-    at: o.at,
-    requestNumber: request.n,
-    dedupeKey: `lock:${copy.id}`,
-  });
-  if (added) tx.afterCommit(o.afterCommit);
+  await addFollowUp(
+    tx,
+    { kind: LOCK_STEP, payload, at: o.at, requestNumber: request.n, dedupeKey: `lock:${copy.id}` },
+    o.afterCommit,
+  );
 }
 
 /** What the role needs and what went wrong, for the thread. */
@@ -70,11 +68,8 @@ export function lockHandler(d: {
   notify: Notifier;
   now: () => Date;
 }): StepHandler {
-  const tell = async (tx: Store, step: StepRecord, text: string, key: string) => {
-    if (step.requestNumber === null) return;
-    const request = await tx.getRequest(step.requestNumber);
-    if (request) await d.notify.within(tx).reply(request.n, request.originChannel, text, d.now(), key);
-  };
+  const tell = (tx: Store, step: StepRecord, text: string, dedupeKey: string) =>
+    tellRequest(tx, d.notify, step, text, { at: d.now(), dedupeKey });
   return {
     async run(step: StepRecord) {
       const p = step.payload as LockPayload;

@@ -15,6 +15,7 @@ import { type AccountConfig, PROVENANCE_TAGS } from '../domain/types.js';
 import { code } from '../slack/blocks/format.js';
 import type { Notifier } from '../slack/outbox-messages.js';
 import type { CopyRecord, RequestRecord, StepRecord, Store } from '../store/port.js';
+import { addFollowUp, tellRequest } from './follow-up.js';
 import type { StepHandler } from './runner.js';
 
 export const RETENTION_STEP = 'retention';
@@ -41,14 +42,11 @@ export async function scheduleRetention(
     destAccountId: copy.destination.accountId,
     region: copy.destination.region,
   };
-  const { added } = await tx.addStep({
-    kind: RETENTION_STEP,
-    payload,
-    at: o.at,
-    requestNumber: request.n,
-    dedupeKey: `retention:${copy.id}`,
-  });
-  if (added) tx.afterCommit(o.afterCommit);
+  await addFollowUp(
+    tx,
+    { kind: RETENTION_STEP, payload, at: o.at, requestNumber: request.n, dedupeKey: `retention:${copy.id}` },
+    o.afterCommit,
+  );
 }
 
 /** Retrying cannot change these answers: a lock, a missing permission, a snapshot AWS will not delete. */
@@ -156,18 +154,13 @@ export function retentionHandler(d: {
     },
     async report(step: StepRecord, error: string, tx: Store) {
       const p = step.payload as RetentionPayload;
-      if (step.requestNumber === null) return;
-      const request = await tx.getRequest(step.requestNumber);
-      if (!request) return;
-      await d.notify
-        .within(tx)
-        .reply(
-          request.n,
-          request.originChannel,
-          `:warning: DR policy *${p.policy}*: cleaning up older copies of ${code(p.volume)} keeps failing (${error}); the bot keeps trying.`,
-          d.now(),
-          `retention-failing:${step.id}`,
-        );
+      await tellRequest(
+        tx,
+        d.notify,
+        step,
+        `:warning: DR policy *${p.policy}*: cleaning up older copies of ${code(p.volume)} keeps failing (${error}); the bot keeps trying.`,
+        { at: d.now(), dedupeKey: `retention-failing:${step.id}` },
+      );
     },
   };
 }
@@ -193,17 +186,12 @@ async function refused(
       ...(step.requestNumber !== null ? { requestNumber: step.requestNumber } : {}),
       detail: { snapshotId, code: e.code, error: e.message },
     });
-    if (step.requestNumber === null) return;
-    const request = await tx.getRequest(step.requestNumber);
-    if (!request) return;
-    await d.notify
-      .within(tx)
-      .reply(
-        request.n,
-        request.originChannel,
-        `:warning: DR policy *${p.policy}*: retention could not delete the older copy ${code(snapshotId)}: ${why}. It is kept; the bot does not try again.`,
-        d.now(),
-        `retention-refused:${snapshotId}`,
-      );
+    await tellRequest(
+      tx,
+      d.notify,
+      step,
+      `:warning: DR policy *${p.policy}*: retention could not delete the older copy ${code(snapshotId)}: ${why}. It is kept; the bot does not try again.`,
+      { at: d.now(), dedupeKey: `retention-refused:${snapshotId}` },
+    );
   });
 }
