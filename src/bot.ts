@@ -31,6 +31,9 @@ import { OutboxSender } from './slack/outbox.js';
 import { Notifier } from './slack/outbox-messages.js';
 import { healthRoutes } from './slack/routes.js';
 import { webClientPort } from './slack/web.js';
+import { DRILL_STEP, drillHandler } from './steps/drill.js';
+import { LOCK_STEP, lockHandler } from './steps/lock.js';
+import { RETENTION_STEP, retentionHandler } from './steps/retention.js';
 import { StepRunner } from './steps/runner.js';
 import { UNSHARE_STEP, unshareHandler } from './steps/unshare.js';
 import { openStore } from './store/open.js';
@@ -53,6 +56,8 @@ export interface BotOptions {
   extraRoutes?: CustomRoute[];
   /** Address to listen on; default all interfaces (the playground: loopback). */
   host?: string;
+  /** How often a restore drill looks at its volume; default 15 s (tests). */
+  drillPollMs?: number;
 }
 
 export interface RunningBot {
@@ -168,7 +173,26 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     now,
     liveOwners,
     log: log.child({ component: 'steps' }),
-    handlers: { [UNSHARE_STEP]: unshareHandler({ store, aws: aws.gateway, accounts, notify, now }) },
+    handlers: {
+      [UNSHARE_STEP]: unshareHandler({ store, aws: aws.gateway, accounts, notify, now }),
+      [LOCK_STEP]: lockHandler({ store, aws: aws.gateway, accounts, notify, now }),
+      [RETENTION_STEP]: retentionHandler({
+        store,
+        aws: aws.gateway,
+        accounts,
+        policies: config.drPolicies,
+        notify,
+        now,
+      }),
+      [DRILL_STEP]: drillHandler({
+        store,
+        aws: aws.gateway,
+        accounts,
+        policies: config.drPolicies,
+        now,
+        ...(o.drillPollMs !== undefined ? { pollMs: o.drillPollMs } : {}),
+      }),
+    },
   });
   const stepsAdded = () => void steps.kick();
   const events = new CopyEventHandler({
@@ -180,6 +204,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     now,
     slotFreed: kick,
     stepsAdded,
+    drPolicies: config.drPolicies,
   });
   dispatcher = new Dispatcher({
     store,
@@ -264,6 +289,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     kick: kickDispatcher,
     now,
     log: log.child({ component: 'reports' }),
+    stepsAdded,
   });
 
   registerCommands(slack.app, { service, inbox, log, metrics });
@@ -287,6 +313,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     now,
     runReport: (channel, slot) => reports.postReport(channel, slot),
     runPolicy: (policy, slot) => reports.runPolicy(policy, slot),
+    runDrill: (policy, slot) => reports.runDrill(policy, slot),
     log: log.child({ component: 'schedules' }),
   });
   // What was started where; envSummary masks the database password and leaves every secret out.

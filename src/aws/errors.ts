@@ -57,6 +57,11 @@ const BY_AWS_CODE: ReadonlyMap<string, AwsErrorCode> = new Map<string, AwsErrorC
   ['KMSInvalidStateException', 'key-not-accessible'],
   ['KeyUnavailableException', 'key-not-accessible'],
   ['IncorrectState', 'incorrect-state'],
+  // DeleteSnapshot of a snapshot under an unexpired lock (EBS snapshot lock).
+  ['SnapshotLocked', 'locked'],
+  ['InvalidSnapshot.Locked', 'locked'],
+  ['InvalidVolumeID.Malformed', 'not-found'],
+  ['InvalidZone.NotFound', 'invalid-parameter'],
   ['MissingParameter', 'invalid-parameter'],
   ['UnknownParameter', 'invalid-parameter'],
   ['ValidationError', 'invalid-parameter'],

@@ -4,11 +4,17 @@
  */
 import {
   CopySnapshotCommand,
+  CreateVolumeCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DescribeLockedSnapshotsCommand,
   DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   type Filter,
   GetEbsDefaultKmsKeyIdCommand,
   GetEbsEncryptionByDefaultCommand,
+  LockSnapshotCommand,
   ModifySnapshotAttributeCommand,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
@@ -90,6 +96,43 @@ export interface KeyInfo {
   state: string;
 }
 
+export type LockMode = 'governance' | 'compliance';
+
+export interface LockInput {
+  mode: LockMode;
+  days: number;
+  /** Compliance only: hours during which the lock can still be changed. */
+  coolOffHours?: number;
+  dryRun?: boolean;
+}
+
+/** A snapshot's lock as AWS reports it (LockSnapshot, DescribeLockedSnapshots). */
+export interface SnapshotLock {
+  snapshotId: string;
+  /** `compliance-cooloff`, `governance`, `compliance` or `expired`. */
+  state: string;
+  expiresOn: Date | null;
+  coolOffExpiresOn: Date | null;
+}
+
+export interface VolumeInput {
+  snapshotId: string;
+  availabilityZone: string;
+  tags: Tag[];
+  /** CreateVolume is idempotent by it: a retry after a lost answer finds the same volume. */
+  clientToken: string;
+}
+
+export interface VolumeStatus {
+  volumeId: string;
+  /** `creating`, `available`, `in-use`, `deleting`, `deleted` or `error`. */
+  state: string;
+  createTime: Date | null;
+}
+
+/** Actions `permissionProbe` can try with DryRun (what locks, retention and drills need). */
+export type ProbedAction = 'LockSnapshot' | 'DeleteSnapshot' | 'CreateVolume' | 'DeleteVolume';
+
 export interface CallerIdentity {
   accountId: string;
   arn: string;
@@ -156,6 +199,47 @@ export interface AwsGateway {
   getEncryptionDefaults(account: AccountConfig, region: string, session: string): Promise<EncryptionDefaults>;
   describeKey(account: AccountConfig, region: string, keyId: string, session: string): Promise<KeyInfo>;
   callerIdentity(account: AccountConfig, session: string): Promise<CallerIdentity>;
+  /** LockSnapshot (or, with `dryRun`, whether the role may: resolves on DryRunOperation). */
+  lockSnapshot(
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    lock: LockInput,
+    session: string,
+  ): Promise<SnapshotLock>;
+  /** Locks of these snapshots (those without a lock are absent). */
+  lockedSnapshots(
+    account: AccountConfig,
+    region: string,
+    snapshotIds: string[],
+    session: string,
+  ): Promise<SnapshotLock[]>;
+  deleteSnapshot(account: AccountConfig, region: string, snapshotId: string, session: string): Promise<void>;
+  createVolume(
+    account: AccountConfig,
+    region: string,
+    input: VolumeInput,
+    session: string,
+  ): Promise<VolumeStatus>;
+  /** The volume, or undefined when it does not exist (any more). */
+  describeVolume(
+    account: AccountConfig,
+    region: string,
+    volumeId: string,
+    session: string,
+  ): Promise<VolumeStatus | undefined>;
+  /** Resolves when the volume is gone, also when it was already. */
+  deleteVolume(account: AccountConfig, region: string, volumeId: string, session: string): Promise<void>;
+  /**
+   * Whether IAM lets the role call `action`: a DryRun on a placeholder resource. `allowed` when
+   * AWS answers DryRunOperation or only that the placeholder does not exist (IAM let it through).
+   */
+  permissionProbe(
+    account: AccountConfig,
+    region: string,
+    action: ProbedAction,
+    session: string,
+  ): Promise<'allowed' | 'denied'>;
 }
 
 export interface AwsGatewayOptions {
@@ -359,6 +443,149 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
         enabled: meta.Enabled === true,
         state: meta.KeyState ?? (meta.Enabled === true ? 'Enabled' : 'Disabled'),
       };
+    },
+
+    lockSnapshot: async (account, region, snapshotId, lock, session) => {
+      const client = clients.ec2(account, region, session);
+      const context = where(`LockSnapshot ${snapshotId}`, account, region);
+      try {
+        const out = await mapAwsErrors(context, () =>
+          client.send(
+            new LockSnapshotCommand({
+              SnapshotId: snapshotId,
+              LockMode: lock.mode,
+              LockDuration: lock.days,
+              ...(lock.mode === 'compliance' && lock.coolOffHours !== undefined
+                ? { CoolOffPeriod: lock.coolOffHours }
+                : {}),
+              ...(lock.dryRun ? { DryRun: true } : {}),
+            }),
+          ),
+        );
+        return {
+          snapshotId,
+          state: out.LockState ?? lock.mode,
+          expiresOn: out.LockExpiresOn ?? null,
+          coolOffExpiresOn: out.CoolOffPeriodExpiresOn ?? null,
+        };
+      } catch (err) {
+        if (lock.dryRun && err instanceof AwsError && err.awsCode === 'DryRunOperation') {
+          return { snapshotId, state: 'dry-run', expiresOn: null, coolOffExpiresOn: null };
+        }
+        throw err;
+      }
+    },
+
+    lockedSnapshots: async (account, region, snapshotIds, session) => {
+      if (snapshotIds.length === 0) return [];
+      const client = clients.ec2(account, region, session);
+      const locks: SnapshotLock[] = [];
+      for (const ids of chunksOrAll(snapshotIds, chunkSize)) {
+        const out = await mapAwsErrors(where('DescribeLockedSnapshots', account, region), () =>
+          client.send(new DescribeLockedSnapshotsCommand({ ...(ids ? { SnapshotIds: ids } : {}) })),
+        );
+        for (const l of out.Snapshots ?? []) {
+          if (l.SnapshotId === undefined) continue;
+          locks.push({
+            snapshotId: l.SnapshotId,
+            state: l.LockState ?? 'unknown',
+            expiresOn: l.LockExpiresOn ?? null,
+            coolOffExpiresOn: l.CoolOffPeriodExpiresOn ?? null,
+          });
+        }
+      }
+      return locks;
+    },
+
+    deleteSnapshot: async (account, region, snapshotId, session) => {
+      const client = clients.ec2(account, region, session);
+      await mapAwsErrors(where(`DeleteSnapshot ${snapshotId}`, account, region), () =>
+        client.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })),
+      );
+    },
+
+    createVolume: async (account, region, input, session) => {
+      const client = clients.ec2(account, region, session);
+      const context = where(`CreateVolume from ${input.snapshotId}`, account, region);
+      const out = await mapAwsErrors(context, () =>
+        client.send(
+          new CreateVolumeCommand({
+            SnapshotId: input.snapshotId,
+            AvailabilityZone: input.availabilityZone,
+            ClientToken: input.clientToken,
+            TagSpecifications: [
+              { ResourceType: 'volume', Tags: input.tags.map((t) => ({ Key: t.key, Value: t.value })) },
+            ],
+          }),
+        ),
+      );
+      if (out.VolumeId === undefined) throw new AwsError('unknown', `${context}: answer has no VolumeId`);
+      return { volumeId: out.VolumeId, state: out.State ?? 'creating', createTime: out.CreateTime ?? null };
+    },
+
+    describeVolume: async (account, region, volumeId, session) => {
+      const client = clients.ec2(account, region, session);
+      try {
+        const out = await mapAwsErrors(where(`DescribeVolumes ${volumeId}`, account, region), () =>
+          client.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })),
+        );
+        const v = out.Volumes?.[0];
+        return v?.VolumeId === undefined
+          ? undefined
+          : { volumeId: v.VolumeId, state: v.State ?? 'unknown', createTime: v.CreateTime ?? null };
+      } catch (err) {
+        if (err instanceof AwsError && err.code === 'not-found') return undefined;
+        throw err;
+      }
+    },
+
+    deleteVolume: async (account, region, volumeId, session) => {
+      const client = clients.ec2(account, region, session);
+      try {
+        await mapAwsErrors(where(`DeleteVolume ${volumeId}`, account, region), () =>
+          client.send(new DeleteVolumeCommand({ VolumeId: volumeId })),
+        );
+      } catch (err) {
+        if (err instanceof AwsError && err.code === 'not-found') return;
+        throw err;
+      }
+    },
+
+    permissionProbe: async (account, region, action, session) => {
+      const client = clients.ec2(account, region, session);
+      const snapshotId = 'snap-00000000000000000';
+      const command =
+        action === 'LockSnapshot'
+          ? new LockSnapshotCommand({
+              SnapshotId: snapshotId,
+              LockMode: 'governance',
+              LockDuration: 1,
+              DryRun: true,
+            })
+          : action === 'DeleteSnapshot'
+            ? new DeleteSnapshotCommand({ SnapshotId: snapshotId, DryRun: true })
+            : action === 'CreateVolume'
+              ? new CreateVolumeCommand({
+                  SnapshotId: snapshotId,
+                  AvailabilityZone: `${region}a`,
+                  DryRun: true,
+                  TagSpecifications: [
+                    { ResourceType: 'volume', Tags: [{ Key: 'snapshot-copy:drill', Value: 'doctor' }] },
+                  ],
+                })
+              : new DeleteVolumeCommand({ VolumeId: 'vol-00000000000000000', DryRun: true });
+      try {
+        // One type for the four commands: each resolves to its output, which is not read.
+        await mapAwsErrors(where(`${action} (DryRun)`, account, region), () =>
+          client.send(command as LockSnapshotCommand),
+        );
+        return 'allowed';
+      } catch (err) {
+        if (err instanceof AwsError && (err.awsCode === 'DryRunOperation' || err.code === 'not-found'))
+          return 'allowed';
+        if (err instanceof AwsError && err.code === 'unauthorized') return 'denied';
+        throw err;
+      }
     },
 
     callerIdentity: async (account, session) => {

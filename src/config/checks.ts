@@ -136,11 +136,16 @@ export function checkApprovals(approvals: ApprovalsConfig, accounts: AccountInde
 
   approvals.rules.forEach((rule, i) => {
     const path = ['approvals', 'rules', i];
-    const { crossAccount, sourceAccount, destinationAccount } = rule.when;
-    if (crossAccount === undefined && sourceAccount === undefined && destinationAccount === undefined) {
+    const { crossAccount, sourceAccount, destinationAccount, lock } = rule.when;
+    if (
+      crossAccount === undefined &&
+      sourceAccount === undefined &&
+      destinationAccount === undefined &&
+      lock === undefined
+    ) {
       report(
         [...path, 'when'],
-        'name at least one condition: crossAccount, sourceAccount or destinationAccount',
+        'name at least one condition: crossAccount, sourceAccount, destinationAccount or lock',
       );
     }
     if (sourceAccount !== undefined)
@@ -189,6 +194,13 @@ export function checkDrPolicies(
       report(
         [...path, 'destination'],
         'is the same account and Region as the source; a DR copy must go elsewhere',
+      );
+    }
+    const zone = policy.drill?.availabilityZone;
+    if (zone !== undefined && !zone.startsWith(policy.destination.region)) {
+      report(
+        [...path, 'drill', 'availabilityZone'],
+        `must be a zone of the destination Region ${policy.destination.region} (e.g. ${policy.destination.region}a)`,
       );
     }
   }

@@ -6,7 +6,7 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { isKnownRegion } from '../domain/regions.js';
-import type { AccountConfig, ApprovalsConfig, LimitsConfig, Tag } from '../domain/types.js';
+import type { AccountConfig, ApprovalsConfig, LimitsConfig, LockSpec, Tag } from '../domain/types.js';
 
 export interface SlackConfig {
   approvalsChannel: string;
@@ -41,6 +41,19 @@ export interface DrPolicyConfig {
   rpoHours: number;
   /** Where this policy's copies are announced; the request messages go here. */
   channel?: string;
+  /** LockSnapshot on each copy once completed (SPEC §9). */
+  lock?: LockSpec;
+  /** Older policy copies of a volume beyond this are deleted (exactly one of count or days). */
+  retain?: RetainConfig;
+  /** Restore drill: the newest completed copy is restored into a volume and deleted again. */
+  drill?: DrillConfig;
+}
+
+export type RetainConfig = { count: number; days?: undefined } | { days: number; count?: undefined };
+
+export interface DrillConfig {
+  cron: string;
+  availabilityZone: string;
 }
 
 export interface BotConfig {
@@ -187,6 +200,7 @@ const ruleSchema = z.strictObject({
     crossAccount: z.boolean({ error: 'must be true or false' }).optional(),
     sourceAccount: aliasRefSchema.optional(),
     destinationAccount: aliasRefSchema.optional(),
+    lock: z.enum(['governance', 'compliance'], { error: 'must be governance or compliance' }).optional(),
   }),
   required: positiveInt().optional(),
   requireReason: z.boolean({ error: 'must be true or false' }).optional(),
@@ -266,6 +280,56 @@ const drSourceSchema = z
       : { ...base, volumeIds: source.volumeIds ?? [] };
   });
 
+const lockSchema = z
+  .strictObject({
+    mode: z.enum(['governance', 'compliance'], { error: 'must be governance or compliance' }),
+    days: z
+      .number({ error: 'must be a whole number of days from 1 to 36500' })
+      .refine(
+        (n) => Number.isInteger(n) && n >= 1 && n <= 36_500,
+        'must be a whole number of days from 1 to 36500',
+      ),
+    coolOffHours: z
+      .number({ error: 'must be a whole number of hours from 1 to 72' })
+      .refine((n) => Number.isInteger(n) && n >= 1 && n <= 72, 'must be a whole number of hours from 1 to 72')
+      .optional(),
+  })
+  .superRefine((lock, ctx) => {
+    if (lock.coolOffHours !== undefined && lock.mode !== 'compliance') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coolOffHours'],
+        message: 'only a compliance lock has a cooling-off period',
+      });
+    }
+  })
+  .transform(
+    (lock): LockSpec => ({
+      mode: lock.mode,
+      days: lock.days,
+      ...(lock.coolOffHours !== undefined ? { coolOffHours: lock.coolOffHours } : {}),
+    }),
+  );
+
+const retainSchema = z
+  .strictObject({ count: positiveInt().optional(), days: positiveInt().optional() })
+  .superRefine((retain, ctx) => {
+    if ((retain.count === undefined) === (retain.days === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of count or days' });
+    }
+  })
+  .transform(
+    (retain): RetainConfig =>
+      retain.count !== undefined ? { count: retain.count } : { days: retain.days ?? 1 },
+  );
+
+const drillSchema = z.strictObject({
+  cron: cronSchema,
+  availabilityZone: z
+    .string({ error: 'must be an Availability Zone such as us-west-2a' })
+    .regex(/^[a-z]{2}(?:-[a-z]+)+-\d[a-z]$/, 'must be an Availability Zone such as us-west-2a'),
+});
+
 export const drPolicySchema = z.strictObject({
   name: z
     .string({ error: 'required' })
@@ -279,6 +343,9 @@ export const drPolicySchema = z.strictObject({
   timezone: timezoneSchema.default(CONFIG_DEFAULTS.timezone),
   rpoHours: positiveInt(),
   channel: channelIdSchema.optional(),
+  lock: lockSchema.optional(),
+  retain: retainSchema.optional(),
+  drill: drillSchema.optional(),
 });
 
 /** Top-level keys; each section is parsed on its own so one broken section hides nothing else. */

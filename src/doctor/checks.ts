@@ -16,6 +16,7 @@ import {
   explainDescribeSnapshots,
   explainEncryptionDefaults,
 } from './advice.js';
+import { checkDrPolicies } from './dr-checks.js';
 
 /** Role session name of every doctor call: traceable in CloudTrail. */
 export const DOCTOR_SESSION = 'snapshot-copy-doctor';
@@ -28,7 +29,8 @@ export type CheckName =
   | 'default EBS key'
   | 'describe snapshots'
   | `KMS key ${string}`
-  | `approver ${string}`;
+  | `approver ${string}`
+  | `policy ${string}`;
 
 /** `warn`: works, but something will bite later (an AWS managed key where a customer key belongs). */
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -65,7 +67,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorRow[]> {
   const limit = pLimit(options.concurrency ?? DEFAULT_DOCTOR_CONCURRENCY);
   const ctx: Context = { gateway: options.gateway, limit, session: options.session ?? DOCTOR_SESSION };
   const perAccount = await Promise.all(options.config.accounts.map((account) => checkAccount(ctx, account)));
-  return perAccount.flat();
+  const policies = await checkDrPolicies(options.config, options.gateway, ctx.session);
+  return [...perAccount.flat(), ...policies];
 }
 
 interface Context {

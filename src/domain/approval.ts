@@ -2,18 +2,21 @@
  * Who may approve a request, how many approvals it needs, and when it expires (SPEC §5.3).
  * The bot decides on its own data: the Slack click only says who clicked.
  */
-import type { ApprovalRule, ApprovalsConfig, Decision } from './types.js';
+import type { ApprovalRule, ApprovalsConfig, Decision, LockMode } from './types.js';
 
 export interface ApprovalFacts {
   crossAccount: boolean;
   /** Account aliases, as in the config's rules. */
   sourceAccount: string;
   destinationAccount: string;
+  /** The lock asked for, if any: `when: { lock: compliance }` asks more for locks nobody can undo. */
+  lock?: LockMode;
 }
 
 export function ruleMatches(rule: ApprovalRule, facts: ApprovalFacts): boolean {
-  const { crossAccount, sourceAccount, destinationAccount } = rule.when;
+  const { crossAccount, sourceAccount, destinationAccount, lock } = rule.when;
   return (
+    (lock === undefined || lock === facts.lock) &&
     (crossAccount === undefined || crossAccount === facts.crossAccount) &&
     (sourceAccount === undefined || sourceAccount === facts.sourceAccount) &&
     (destinationAccount === undefined || destinationAccount === facts.destinationAccount)

@@ -10,6 +10,7 @@ import {
   looksLikeSource,
   parseAccountRef,
   parseKmsKey,
+  parseLock,
   parseNote,
   parseReason,
   parseRegion,
@@ -37,7 +38,7 @@ export type ParsedCommand =
 export const USAGE = [
   'Usage: /snapshot-copy <snap-…[,snap-…] | tag:<Key>=<Value>> to <region>[,<region>…] [from <region>] ' +
     '[account <alias|id>] [to-account <alias|id>] [kms <key> | encrypt] [within <N>m|<N>h] ' +
-    '[note "<text>"] [tag <Key>=<Value>]… [reason "<text>"]',
+    '[note "<text>"] [tag <Key>=<Value>]… [reason "<text>"] [lock <N>d [governance|compliance]]',
   '       /snapshot-copy [help | status [R-<n>] | cancel R-<n> | report]',
 ].join('\n');
 
@@ -57,6 +58,8 @@ export function helpText(): string {
     '    note "<text>"          description of the copy (at most 255 characters)',
     '    tag <Key>=<Value>      an extra tag on the copy; repeatable; no aws: prefix',
     '    reason "<text>"        why the copy is needed (at most 500 characters); shown to approvers and audited',
+    '    lock <N>d [governance|compliance]',
+    '                           lock each copy for N days once completed (default mode governance)',
     '/snapshot-copy status [R-<n>]          your requests, or one request, with queue positions',
     '/snapshot-copy cancel R-<n>            cancel a request that has not started copying',
     '/snapshot-copy report                  the DR report, now',
@@ -84,6 +87,7 @@ const OPTIONS = [
   'note',
   'tag',
   'reason',
+  'lock',
 ] as const;
 type Option = (typeof OPTIONS)[number];
 
@@ -98,7 +102,10 @@ const VALUE_OF: Record<Exclude<Option, 'encrypt'>, string> = {
   note: 'a text in quotes',
   tag: 'a <Key>=<Value> pair',
   reason: 'a text in quotes',
+  lock: 'a number of days such as 30d, then optionally governance or compliance',
 };
+
+const LOCK_MODES = new Set(['governance', 'compliance']);
 
 function optionOf(token: Token): Option | undefined {
   if (token.quoted) return undefined;
@@ -176,9 +183,11 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
       const next = tokens[i] as Token;
       const previous = taken.at(-1);
       const continuesList =
-        option === 'to' &&
-        previous !== undefined &&
-        ((!previous.quoted && previous.value.endsWith(',')) || (!next.quoted && next.value.startsWith(',')));
+        (option === 'to' &&
+          previous !== undefined &&
+          ((!previous.quoted && previous.value.endsWith(',')) ||
+            (!next.quoted && next.value.startsWith(',')))) ||
+        (option === 'lock' && taken.length === 1 && !next.quoted && LOCK_MODES.has(next.value.toLowerCase()));
       if (previous !== undefined && !continuesList) break;
       taken.push(next);
       i++;
@@ -269,6 +278,8 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
   const tags = collect(parseTags(tagValues)) ?? [];
   const reasonRaw = one('reason');
   const reason = reasonRaw === undefined ? undefined : collect(parseReason(reasonRaw));
+  const lockTokens = single.get('lock');
+  const lock = lockTokens?.[0] ? collect(parseLock(lockTokens[0].value, lockTokens[1]?.value)) : undefined;
 
   if (problems.length > 0 || sources === undefined || destinationRegions === undefined) {
     return { ok: false, problems };
@@ -286,5 +297,6 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
   if (withinMinutes !== undefined) spec.withinMinutes = withinMinutes;
   if (note !== undefined) spec.note = note;
   if (reason !== undefined) spec.reason = reason;
+  if (lock !== undefined) spec.lock = lock;
   return { ok: true, value: spec };
 }

@@ -5,7 +5,7 @@
  */
 
 import { isKnownRegion, suggestRegion } from './regions.js';
-import { PROVENANCE_TAGS, type SourceSelector, type Tag } from './types.js';
+import { type LockMode, type LockSpec, PROVENANCE_TAGS, type SourceSelector, type Tag } from './types.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -247,6 +247,24 @@ export function parseWithin(raw: string): Checked<number> {
   }
   if (minutes % 15 !== 0) return fail(`within ${quote(raw)} must be a multiple of 15 minutes`);
   return ok(minutes);
+}
+
+export const LOCK_MAX_DAYS = 36_500;
+
+/** `lock <N>d [governance|compliance]`: the mode defaults to governance (SPEC §4). */
+export function parseLock(daysRaw: string, modeRaw: string | undefined): Checked<LockSpec> {
+  const match = /^(\d{1,6})d?$/i.exec(daysRaw.trim());
+  const days = match ? Number(match[1]) : Number.NaN;
+  const problems: string[] = [];
+  if (!match) problems.push(`${quote(daysRaw)} is not a lock duration: write <N>d, e.g. 30d`);
+  else if (days < 1 || days > LOCK_MAX_DAYS)
+    problems.push(`lock ${quote(daysRaw)} is out of range: 1d … ${LOCK_MAX_DAYS}d`);
+  const mode = (modeRaw ?? 'governance').trim().toLowerCase();
+  if (mode !== 'governance' && mode !== 'compliance') {
+    problems.push(`${quote(modeRaw ?? '')} is not a lock mode (governance or compliance)`);
+  }
+  if (problems.length > 0) return fail(...problems);
+  return ok({ mode: mode as LockMode, days });
 }
 
 export const NOTE_MAX_LENGTH = 255;

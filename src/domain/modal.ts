@@ -8,6 +8,7 @@ import {
   listItems,
   parseAccountRef,
   parseKmsKey,
+  parseLock,
   parseNote,
   parseReason,
   parseRegion,
@@ -34,6 +35,8 @@ export const MODAL_FIELDS = [
   'note',
   'tags',
   'reason',
+  'lock_days',
+  'lock_mode',
 ] as const;
 export type ModalField = (typeof MODAL_FIELDS)[number];
 
@@ -114,6 +117,11 @@ export function parseModalSubmission(values: ModalValues): ModalResult {
   const tags = check('tags', parseTags(tagLines)) ?? [];
   const reason = optional('reason', parseReason);
   const encrypt = selectedMany(values, 'encrypt').length > 0 || kmsKeyId !== undefined;
+  const lockDays = text(values, 'lock_days');
+  const lockMode = selected(values, 'lock_mode');
+  if (lockDays === undefined && lockMode !== undefined)
+    errors.lock_days = 'give the number of days to lock for';
+  const lock = lockDays === undefined ? undefined : check('lock_days', parseLock(lockDays, lockMode));
 
   if (Object.keys(errors).length > 0 || sources === undefined || destinationRegions === undefined) {
     return { ok: false, errors };
@@ -126,5 +134,6 @@ export function parseModalSubmission(values: ModalValues): ModalResult {
   if (withinMinutes !== undefined) spec.withinMinutes = withinMinutes;
   if (note !== undefined) spec.note = note;
   if (reason !== undefined) spec.reason = reason;
+  if (lock !== undefined) spec.lock = lock;
   return { ok: true, spec };
 }

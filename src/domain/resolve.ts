@@ -107,5 +107,6 @@ export function resolveRequest(spec: CopyRequestSpec, accounts: readonly Account
   if (spec.withinMinutes !== undefined) request.withinMinutes = spec.withinMinutes;
   if (spec.note !== undefined) request.note = spec.note;
   if (spec.reason !== undefined) request.reason = spec.reason;
+  if (spec.lock !== undefined) request.lock = { ...spec.lock };
   return { ok: true, request, crossAccount: source.id !== destination.id, source, destination };
 }

@@ -49,6 +49,7 @@ export const AWS_ERROR_CODES = [
   'unauthorized',
   'invalid-parameter',
   'incorrect-state',
+  'locked',
   'role-unavailable',
   'network',
   'unknown',
@@ -58,6 +59,16 @@ export type AwsErrorCode = (typeof AWS_ERROR_CODES)[number];
 export interface Tag {
   key: string;
   value: string;
+}
+
+/** EBS snapshot lock asked for on a request or a DR policy (SPEC §3, §4, §5.7). */
+export type LockMode = 'governance' | 'compliance';
+export interface LockSpec {
+  mode: LockMode;
+  /** 1–36500. */
+  days: number;
+  /** Compliance only, 1–72. */
+  coolOffHours?: number;
 }
 
 /** Which snapshots a request copies: explicit IDs, or a multi-volume group selected by tag. */
@@ -81,6 +92,7 @@ export interface CopyRequestSpec {
   note?: string; // ≤ 255 characters
   tags: Tag[];
   reason?: string; // ≤ 500 characters: why the copy is needed
+  lock?: LockSpec;
 }
 
 /** A spec resolved against the configuration: accounts are aliases that exist, Regions allowed. */
@@ -96,6 +108,7 @@ export interface ResolvedRequest {
   note?: string;
   tags: Tag[];
   reason?: string;
+  lock?: LockSpec;
 }
 
 /** A source snapshot as looked up in AWS (DescribeSnapshots), in domain terms. */
@@ -124,6 +137,8 @@ export const PROVENANCE_TAGS = {
   approvedBy: 'snapshot-copy:approved-by',
   /** The volume the data comes from (a copy's own volume ID is the meaningless vol-ffffffff). */
   sourceVolume: 'snapshot-copy:source-volume',
+  /** On DR-policy copies: the policy's name (retention finds its copies by it). */
+  policy: 'snapshot-copy:policy',
 } as const;
 
 /**
@@ -131,6 +146,9 @@ export const PROVENANCE_TAGS = {
  * leaves room after the requester's own tags. Not a provenance tag: the bot never finds copies by it.
  */
 export const REASON_TAG = 'snapshot-copy:reason';
+
+/** On a restore drill's volume: `<policy>` (IAM scopes CreateVolume/DeleteVolume by it). */
+export const DRILL_TAG = 'snapshot-copy:drill';
 
 /** Display form of a request number. */
 export function requestLabel(n: number): string {
@@ -150,7 +168,7 @@ export interface AccountConfig {
 
 /** `approvals` config (SPEC §3). */
 export interface ApprovalRule {
-  when: { crossAccount?: boolean; destinationAccount?: string; sourceAccount?: string };
+  when: { crossAccount?: boolean; destinationAccount?: string; sourceAccount?: string; lock?: LockMode };
   /** Omitted: the rule only asks for a reason. */
   required?: number;
   /** A matching request must carry `reason "…"`; one without is refused at filing. */

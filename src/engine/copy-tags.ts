@@ -17,6 +17,8 @@ export interface CopyTagInput {
   sourceVolume?: string;
   /** The request's reason: tagged only when it fits a tag value and leaves the requester's tags room. */
   reason?: string;
+  /** DR-policy copies: the policy (retention finds the policy's copies by it). */
+  policyName?: string;
 }
 
 /**
@@ -32,6 +34,7 @@ export function copyTags(input: CopyTagInput): Tag[] {
     { key: PROVENANCE_TAGS.requestedBy, value: input.requesterId },
     { key: PROVENANCE_TAGS.approvedBy, value: input.approvedBy.join(' ').slice(0, MAX_VALUE) },
     ...(input.sourceVolume ? [{ key: PROVENANCE_TAGS.sourceVolume, value: input.sourceVolume }] : []),
+    ...(input.policyName ? [{ key: PROVENANCE_TAGS.policy, value: input.policyName }] : []),
   ];
   const fitsReason =
     input.reason !== undefined &&

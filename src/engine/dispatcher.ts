@@ -168,6 +168,7 @@ export class Dispatcher {
             sourceTags: sourceSnapshot?.tags ?? [],
             requestTags: r.tags,
             ...(r.reason ? { reason: r.reason } : {}),
+            ...(request.policyName ? { policyName: request.policyName } : {}),
             ...(sourceSnapshot && provenanceVolume(sourceSnapshot)
               ? { sourceVolume: provenanceVolume(sourceSnapshot) }
               : {}),

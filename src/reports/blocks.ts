@@ -110,8 +110,34 @@ export function policyText(p: PolicyStatus): string {
     `${VERDICT_EMOJI[p.verdict]} *${escapeSlack(p.name)}* · ${endpoint(p.source)} (${selector(p)}) → ${endpoint(p.destination)} · RPO ${p.rpoHours} h · *${VERDICT_WORDS[p.verdict]}*`,
     freshnessLine(p),
     `Last 24 h: ${activityLine(p.activity)}${failureLines(p.activity)}`,
+    ...drLines(p),
   ];
   return lines.join('\n');
+}
+
+/** Restore drill and retention (SPEC §9): proof the copies restore, and what was cleaned up. */
+function drLines(p: PolicyStatus): string[] {
+  const lines: string[] = [];
+  const d = p.drill;
+  if (d?.state === 'succeeded' && d.minutes !== null) {
+    lines.push(
+      `:white_check_mark: Restore drill: restorable in ${Math.max(1, Math.round(d.minutes))} min (${slackDate(d.availableAt ?? d.startedAt)})`,
+    );
+  } else if (d?.state === 'failed') {
+    lines.push(
+      `:x: Restore drill failed (${slackDate(d.startedAt)}): ${escapeSlack(d.failure ?? 'no reason was recorded')}`,
+    );
+  }
+  if (p.retention) {
+    const rule =
+      p.retention.rule?.count !== undefined
+        ? `keeps the ${p.retention.rule.count} newest`
+        : `keeps ${p.retention.rule?.days} days`;
+    lines.push(
+      `Retention (${rule}, locked copies kept): ${p.retention.last24h} deleted in the last 24 h, ${p.retention.total} in all`,
+    );
+  }
+  return lines;
 }
 
 function freshnessLine(p: PolicyStatus): string {

@@ -4,7 +4,10 @@ import type { CopyState } from '../domain/types.js';
 import type { Store } from '../store/port.js';
 import { type DrReportInput, type PolicyCopies, RECENT_WINDOW_MS } from './model.js';
 
-export type ReportStore = Pick<Store, 'listCopies' | 'queueSnapshot'>;
+export type ReportStore = Pick<
+  Store,
+  'listCopies' | 'queueSnapshot' | 'latestDrills' | 'listRetentionDeletions'
+>;
 
 /**
  * Completed copies read per policy, newest first. Freshness needs each volume's newest copy; a
@@ -33,6 +36,7 @@ export async function loadReportInput(
   const since = new Date(now.getTime() - RECENT_WINDOW_MS);
   const truncated: string[] = [];
   const policies: PolicyCopies[] = [];
+  const drills = new Map((await store.latestDrills()).map((d) => [d.policyName, d]));
   for (const policy of config.drPolicies) {
     const dest = config.accounts.find(
       (a) => a.alias === policy.destination.account || a.id === policy.destination.account,
@@ -47,7 +51,16 @@ export async function loadReportInput(
       store.listCopies({ ...where, states: OPEN_STATES, limit: OPEN_PER_POLICY }),
     ]);
     if (completed.length >= COMPLETED_PER_POLICY) truncated.push(policy.name);
-    policies.push({ policy, destinationAccountId: dest.id, copies: [...completed, ...open] });
+    const deleted = policy.retain ? await store.listRetentionDeletions({ policyName: policy.name }) : [];
+    policies.push({
+      policy,
+      destinationAccountId: dest.id,
+      copies: [...completed, ...open],
+      ...(policy.drill ? { drill: drills.get(policy.name) ?? null } : {}),
+      ...(policy.retain
+        ? { deletions: { total: deleted.length, last24h: deleted.filter((x) => x.at >= since).length } }
+        : {}),
+    });
   }
   // Queued and in-flight copies may not have changed for a day; they count whatever their age.
   const [changed, active, queues] = await Promise.all([

@@ -4,7 +4,7 @@
  * the caller loads the copies and passes the time.
  */
 import type { DrPolicyConfig, DrPolicyEndpoint, DrPolicySource } from '../config/schema.js';
-import type { CopyRecord, DestinationQueue } from '../store/port.js';
+import type { CopyRecord, DestinationQueue, DrillRecord } from '../store/port.js';
 
 export type Verdict = 'met' | 'at-risk' | 'missed';
 
@@ -26,6 +26,10 @@ export interface PolicyCopies {
   destinationAccountId: string | null;
   /** Copies filed by this policy (any state); those to another destination are ignored. */
   copies: CopyRecord[];
+  /** The last restore drill's result, if the policy has drills. */
+  drill?: DrillRecord | null;
+  /** Copies retention deleted (SPEC §9). */
+  deletions?: { last24h: number; total: number };
 }
 
 export interface DrReportInput {
@@ -75,6 +79,9 @@ export interface PolicyStatus {
   /** Volumes seen in this policy's copies. */
   volumes: number;
   activity: Activity;
+  /** Last restore drill; a failed one keeps the policy from being "met". */
+  drill: DrillRecord | null;
+  retention: { rule: DrPolicyConfig['retain']; last24h: number; total: number } | null;
 }
 
 export interface QueueStatus {
@@ -128,7 +135,10 @@ export function buildDrReport(input: DrReportInput): DrReport {
   };
 }
 
-function policyStatus({ policy, destinationAccountId, copies }: PolicyCopies, now: Date): PolicyStatus {
+function policyStatus(
+  { policy, destinationAccountId, copies, drill, deletions }: PolicyCopies,
+  now: Date,
+): PolicyStatus {
   const mine = copies.filter(
     (c) =>
       c.destination.accountId === destinationAccountId && c.destination.region === policy.destination.region,
@@ -147,12 +157,19 @@ function policyStatus({ policy, destinationAccountId, copies }: PolicyCopies, no
     source: policy.source,
     destination: policy.destination,
     rpoHours: policy.rpoHours,
-    verdict: verdictFor(worst?.ageMs ?? null, policy.rpoHours),
+    verdict: withDrill(verdictFor(worst?.ageMs ?? null, policy.rpoHours), drill ?? null),
     newest,
     worst,
     volumes: perVolume.length,
     activity: activity(mine, now),
+    drill: drill ?? null,
+    retention: policy.retain ? { rule: policy.retain, ...(deletions ?? { last24h: 0, total: 0 }) } : null,
   };
+}
+
+/** A copy that did not restore at the last drill is not a met objective, however fresh. */
+function withDrill(verdict: Verdict, drill: DrillRecord | null): Verdict {
+  return drill?.state === 'failed' && verdict === 'met' ? 'at-risk' : verdict;
 }
 
 /** Never copied is stalest; then the older copy; ties by volume ID so the report is stable. */

@@ -105,6 +105,7 @@ export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): 
     destinationRegions: [destRegion],
     encrypt: false,
     tags: [],
+    ...(policy.lock ? { lock: policy.lock } : {}),
   };
   const filed = await fileRequest(
     { store: deps.store, aws: deps.aws, accounts: deps.accounts, approvals: deps.approvals, now: deps.now },

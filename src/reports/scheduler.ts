@@ -21,7 +21,7 @@ export function scheduleSlot(date: Date, cronExpr: string): Date {
 }
 
 export interface ScheduledJob {
-  /** The name slots are claimed under: `report:<i>:<channel>` or `policy:<name>`. */
+  /** The name slots are claimed under: `report:<i>:<channel>`, `policy:<name>` or `drill:<name>`. */
   name: string;
   cron: string;
   timezone: string;
@@ -42,6 +42,8 @@ export interface ScheduleDeps {
   now: () => Date;
   runReport: (channel: string, slot: Date) => Promise<unknown>;
   runPolicy: (policy: DrPolicyConfig, slot: Date) => Promise<unknown>;
+  /** A restore drill of a policy with `drill` (its own cron). */
+  runDrill?: (policy: DrPolicyConfig, slot: Date) => Promise<unknown>;
   log: Logger;
   schedule?: CronScheduler;
 }
@@ -52,8 +54,9 @@ export interface Schedules {
 }
 
 export function scheduledJobs(
-  deps: Pick<ScheduleDeps, 'config' | 'runReport' | 'runPolicy'>,
+  deps: Pick<ScheduleDeps, 'config' | 'runReport' | 'runPolicy' | 'runDrill'>,
 ): ScheduledJob[] {
+  const { runDrill } = deps;
   return [
     ...deps.config.reports.map((r, i) => ({
       name: `report:${i}:${r.channel}`,
@@ -67,6 +70,18 @@ export function scheduledJobs(
       timezone: p.timezone,
       run: (slot: Date) => deps.runPolicy(p, slot),
     })),
+    ...deps.config.drPolicies.flatMap((p) =>
+      p.drill && runDrill
+        ? [
+            {
+              name: `drill:${p.name}`,
+              cron: p.drill.cron,
+              timezone: p.timezone,
+              run: (slot: Date) => runDrill(p, slot),
+            },
+          ]
+        : [],
+    ),
   ];
 }
 

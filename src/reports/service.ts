@@ -5,7 +5,8 @@ import { escapeSlack } from '../domain/text.js';
 import type { Logger } from '../observability/log.js';
 import type { FilingAws } from '../requests/ports.js';
 import type { Notifier } from '../slack/outbox-messages.js';
-import type { Store } from '../store/port.js';
+import { startDrill } from '../steps/drill.js';
+import type { DrillRecord, Store } from '../store/port.js';
 import { type ReportMessage, reportMessage } from './blocks.js';
 import { loadReportInput } from './data.js';
 import { buildDrReport } from './model.js';
@@ -21,6 +22,8 @@ export interface ReportServiceDeps {
   kick: (requestNumber: number) => void;
   now: () => Date;
   log: Logger;
+  /** A durable step was written (a drill): run it once committed. */
+  stepsAdded?: () => void;
 }
 
 export class ReportService {
@@ -89,6 +92,20 @@ export class ReportService {
       );
       throw err;
     }
+  }
+
+  /** A restore drill of the policy (SPEC §9); undefined when one is still running somewhere. */
+  async runDrill(policy: DrPolicyConfig, slot: Date): Promise<DrillRecord | undefined> {
+    const drill = await startDrill(this.d.store, policy, {
+      slot,
+      at: this.d.now(),
+      afterCommit: this.d.stepsAdded ?? (() => {}),
+    });
+    this.d.log.info(
+      { policy: policy.name, drill: drill?.id },
+      drill ? 'restore drill started' : 'restore drill skipped: one is still running',
+    );
+    return drill;
   }
 
   /** Where a policy without its own `channel` announces its copies. */

@@ -24,6 +24,7 @@ export function filingAws(gateway: AwsGateway): FilingAws {
     return value;
   };
   return {
+    mayLock: (account, region, session) => gateway.permissionProbe(account, region, 'LockSnapshot', session),
     async findSources(account, region, selector: SourceSelector, session) {
       if (selector.kind === 'tag') {
         const tagged = await gateway.describeSnapshots(

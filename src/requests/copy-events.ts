@@ -1,3 +1,4 @@
+import type { DrPolicyConfig } from '../config/schema.js';
 import { findAccount } from '../domain/resolve.js';
 import { type AccountConfig, requestLabel } from '../domain/types.js';
 import type { CopyEvents } from '../engine/events.js';
@@ -6,6 +7,8 @@ import type { Metrics } from '../observability/metrics.js';
 import { escapeSlack, mention } from '../slack/blocks/format.js';
 import { completedReply, failedReply, keyFailureReply, startedReply } from '../slack/blocks/thread.js';
 import type { Notifier } from '../slack/outbox-messages.js';
+import { scheduleLock } from '../steps/lock.js';
+import { scheduleRetention } from '../steps/retention.js';
 import { scheduleUnshares } from '../steps/unshare.js';
 import type { CopyChange, Store } from '../store/port.js';
 import { copyKey, readDetails } from './details.js';
@@ -22,6 +25,8 @@ export interface CopyEventDeps {
   slotFreed: () => void;
   /** A durable step was written: run it once committed. */
   stepsAdded: () => void;
+  /** For their follow-up work after a copy completes (retention). */
+  drPolicies?: DrPolicyConfig[];
 }
 
 /** The account ID inside a key ARN (`arn:aws:kms:region:account:key/…`), if it is an ARN. */
@@ -91,6 +96,14 @@ export class CopyEventHandler implements CopyEvents {
       at,
       `completed:${copy.id}`,
     );
+    // Follow-up AWS work commits with the completion (SPEC §10): lock first, then retention.
+    await scheduleLock(tx, copy, request, { at, afterCommit: this.d.stepsAdded });
+    await scheduleRetention(tx, copy, request, {
+      at,
+      afterCommit: this.d.stepsAdded,
+      retains: (policy) =>
+        this.d.drPolicies?.some((p) => p.name === policy && p.retain !== undefined) ?? false,
+    });
     await this.finish(change, tx);
   }
 

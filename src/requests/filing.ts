@@ -13,6 +13,7 @@ import { requestLabel } from '../domain/types.js';
 import type { EncryptionView } from '../slack/blocks/view-model.js';
 import type { FileRequestInput, NewCopy, RequestRecord, Store } from '../store/port.js';
 import { copyKey, type RequestDetails } from './details.js';
+import { lockWarnings } from './lock-preflight.js';
 import type { FilingAws } from './ports.js';
 
 export interface FilingDeps {
@@ -88,6 +89,9 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
     };
   }
 
+  for (const w of await lockWarnings(aws, request.lock, destination, request.destinationRegions, session)) {
+    addOnce(warnings, w);
+  }
   const details: RequestDetails = { warnings, encryption: {} };
   const copies: NewCopy[] = [];
   const keyChecked = new Map<string, string | undefined>();
@@ -187,6 +191,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         crossAccount: input.crossAccount,
         sourceAccount: source.alias,
         destinationAccount: destination.alias,
+        ...(request.lock ? { lock: request.lock.mode } : {}),
       });
   const filing: FileRequestInput = {
     request: {

@@ -21,6 +21,8 @@ export interface FilingAws {
     keyId: string,
     session: string,
   ): Promise<{ arn: string; manager: 'AWS' | 'CUSTOMER' }>;
+  /** LockSnapshot DryRun: may the account's role lock snapshots there (pre-flight of `lock`)? */
+  mayLock?(account: AccountConfig, region: string, session: string): Promise<'allowed' | 'denied'>;
   /** Which of these snapshot IDs still exist in the account and Region. */
   existingSnapshots(
     account: AccountConfig,

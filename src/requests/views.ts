@@ -32,6 +32,7 @@ export function toRequestView(input: {
     ...(r.note ? { note: r.note } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     tags: r.tags,
+    ...(r.lock ? { lock: r.lock } : {}),
     ...(request.policyName ? { policyName: request.policyName } : {}),
     createdAt: request.createdAt,
     ...(request.expiresAt ? { expiresAt: request.expiresAt } : {}),

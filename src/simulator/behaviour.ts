@@ -35,6 +35,8 @@ export interface Behaviour {
    * listings by filter (it is found by its ID). 0 = listed at once.
    */
   listingDelayMs: number;
+  /** How long CreateVolume takes from `creating` to `available` (simulated ms). */
+  volumeCreateMs: number;
 }
 
 /** Everything a simulated operation needs for one request. */

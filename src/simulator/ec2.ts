@@ -1,6 +1,8 @@
 import type { HandlerContext } from './behaviour.js';
 import { copySnapshot } from './ec2-copy.js';
+import { describeLockedSnapshots, isLocked, lockSnapshot } from './ec2-lock.js';
 import { describeSnapshots, dryRun, findOwned, snapshotNotFound } from './ec2-snapshots.js';
+import { createVolume, deleteVolume, describeVolumes } from './ec2-volumes.js';
 import { AwsError } from './errors.js';
 import { AWS_EBS_ALIAS, aliasArn } from './keys.js';
 import type { QueryParams } from './protocol/query.js';
@@ -135,6 +137,10 @@ function createTags(ctx: HandlerContext, p: QueryParams): XmlObject {
 function deleteSnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
   const id = snapshotIdParam(p);
   const s = findOwned(ctx, id);
+  // EC2 names no dedicated code for this in its error list; the message says what happened.
+  if (isLocked(s, ctx.now)) {
+    throw new AwsError('SnapshotLocked', `The snapshot '${id}' is locked and cannot be deleted.`);
+  }
   if (p.bool('DryRun')) throw dryRun();
   if (!ctx.world.snapshots.delete(s.id)) throw snapshotNotFound(id);
   return { return: true };
@@ -165,4 +171,9 @@ export const EC2_ACTIONS: Record<string, Ec2Handler> = {
   DeleteSnapshot: deleteSnapshot,
   GetEbsEncryptionByDefault: getEbsEncryptionByDefault,
   GetEbsDefaultKmsKeyId: getEbsDefaultKmsKeyId,
+  LockSnapshot: lockSnapshot,
+  DescribeLockedSnapshots: describeLockedSnapshots,
+  CreateVolume: createVolume,
+  DescribeVolumes: describeVolumes,
+  DeleteVolume: deleteVolume,
 };

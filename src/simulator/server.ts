@@ -35,6 +35,8 @@ export interface SimulatorOptions {
   throttle?: ThrottleSettings & { seed?: number };
   /** How long (simulated ms) a new snapshot stays out of DescribeSnapshots listings by filter; default 0. */
   listingDelayMs?: number;
+  /** How long (simulated ms) a new volume is `creating` before it is `available`; default 10 s. */
+  volumeCreateMs?: number;
 }
 
 export type Latency = number | ((body: string) => number);
@@ -181,6 +183,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     copyDuration: options.copyDuration ?? defaultCopyDuration,
     keyFailureDelayMs: options.keyFailureDelayMs ?? 5_000,
     listingDelayMs: options.listingDelayMs ?? 0,
+    volumeCreateMs: options.volumeCreateMs ?? 10_000,
   };
   let latency: Record<string, Latency> = {};
   const actionOf = (req: IncomingMessage, body: string): string => {
@@ -245,6 +248,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         const handler = EC2_ACTIONS[action];
         if (!handler) throw unknownAction('ec2', routed.action);
         if (faults.shouldThrottle(action)) throw throttlingError('ec2');
+        if (world.isDenied(auth.principal.accountId, action)) {
+          throw new AwsError(
+            'UnauthorizedOperation',
+            'You are not authorized to perform this operation.',
+            403,
+          );
+        }
         const out = ec2Response(action, requestId, handler(ctx, routed.query!));
         if (action === 'CopySnapshot' && faults.takeDrop()) {
           // The copy exists now; the caller never learns its ID (as when a connection dies mid-answer).

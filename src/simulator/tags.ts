@@ -32,10 +32,15 @@ export function parseTags(tagStructs: QueryParams[]): Map<string, string> {
 
 /** `TagSpecification.N.ResourceType` + `.Tag.M.*`; CopySnapshot only tags the new snapshot. */
 export function parseSnapshotTagSpecifications(p: QueryParams): Map<string, string> {
+  return parseTagSpecifications(p, 'snapshot');
+}
+
+/** The tags for the one resource type an action creates (`snapshot`, `volume`). */
+export function parseTagSpecifications(p: QueryParams, resourceType: string): Map<string, string> {
   const tags = new Map<string, string>();
   for (const spec of p.structs('TagSpecification')) {
     const type = spec.get('ResourceType');
-    if (type !== 'snapshot') {
+    if (type !== resourceType) {
       throw new AwsError(
         'InvalidParameterValue',
         `'${type ?? ''}' is not a valid taggable resource type for this operation.`,

@@ -87,6 +87,37 @@ export interface SnapshotRecord {
   /** Snapshots that move on their own: state and progress are derived from the clock. */
   timeline?: { startedAt: number; completeAt: number; failAt?: number; failMessage?: string };
   copy?: CopyRecord;
+  /** EBS snapshot lock (LockSnapshot). */
+  lock?: LockRecord;
+}
+
+export interface LockRecord {
+  mode: 'governance' | 'compliance';
+  durationDays?: number;
+  createdOn: number;
+  durationStartTime: number;
+  expiresOn: number;
+  coolOffHours?: number;
+  coolOffExpiresOn?: number;
+}
+
+export type VolumeState = 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted' | 'error';
+
+export interface VolumeRecord {
+  id: string;
+  ownerId: string;
+  region: string;
+  availabilityZone: string;
+  sizeGiB: number;
+  volumeType: string;
+  snapshotId?: string;
+  state: VolumeState;
+  createTime: number;
+  encrypted: boolean;
+  kmsKeyArn?: string;
+  tags: Map<string, string>;
+  /** `creating` ends at one of these. */
+  timeline: { availableAt?: number; failAt?: number };
 }
 
 export const DEFAULT_COPY_LIMIT = 20;
@@ -103,6 +134,13 @@ export class World {
   readonly snapshots = new Map<string, SnapshotRecord>();
   /** `account|region|volume` of every copy ever started, to tell "previous copy gone" from "first copy". */
   readonly copyHistory = new Set<string>();
+  readonly volumes = new Map<string, VolumeRecord>();
+  /** `account|region|ClientToken` → volume: CreateVolume is idempotent by its token. */
+  readonly volumeTokens = new Map<string, string>();
+  /** IDs of volumes DeleteVolume removed (for tests: "the drill volume is gone"). */
+  readonly deletedVolumes = new Set<string>();
+  /** `account|Action` pairs an IAM policy denies: the call answers UnauthorizedOperation. */
+  readonly deniedActions = new Set<string>();
   copyLimit = DEFAULT_COPY_LIMIT;
   private readonly limitOverrides = new Map<string, number>();
 
@@ -307,6 +345,21 @@ export class World {
         s.progress = progressAt(t.startedAt, t.completeAt, now);
       }
     }
+    for (const v of this.volumes.values()) {
+      if (v.state !== 'creating') continue;
+      if (v.timeline.failAt !== undefined && now >= v.timeline.failAt) v.state = 'error';
+      else if (v.timeline.availableAt !== undefined && now >= v.timeline.availableAt) v.state = 'available';
+    }
+  }
+
+  /** Makes an action answer UnauthorizedOperation for an account (a missing IAM permission). */
+  denyAction(accountId: string, action: string, denied = true): void {
+    if (denied) this.deniedActions.add(`${accountId}|${action}`);
+    else this.deniedActions.delete(`${accountId}|${action}`);
+  }
+
+  isDenied(accountId: string, action: string): boolean {
+    return this.deniedActions.has(`${accountId}|${action}`);
   }
 
   /** Pending copies that hold a slot of the destination's concurrent-copy quota. */

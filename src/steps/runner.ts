@@ -10,8 +10,16 @@ import { CoalescedPass } from '../engine/coalesced.js';
 import type { Logger } from '../observability/log.js';
 import type { StepRecord, Store } from '../store/port.js';
 
+/** Thrown by a step waiting for AWS (a volume being created): it runs again then, no failure counted. */
+export class StepWaiting extends Error {
+  override readonly name = 'StepWaiting';
+  constructor(readonly until: Date) {
+    super(`waiting until ${until.toISOString()}`);
+  }
+}
+
 export interface StepHandler {
-  /** Does the work; throws to be retried. */
+  /** Does the work; throws to be retried (`StepWaiting`: to be run again later). */
   run(step: StepRecord): Promise<void>;
   /** Tells people once that the step keeps failing (writes into `tx`: an outbox message). */
   report(step: StepRecord, error: string, tx: Store): Promise<void>;
@@ -72,6 +80,10 @@ export class StepRunner {
       await handler.run(step);
       await store.completeStep(step.id, now());
     } catch (err) {
+      if (err instanceof StepWaiting) {
+        await store.postponeStep(step.id, err.until);
+        return;
+      }
       const error = err instanceof Error ? err.message : String(err);
       const at = now();
       const notBefore = new Date(

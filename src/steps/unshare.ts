@@ -10,6 +10,7 @@ import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig } from '../domain/types.js';
 import type { Notifier } from '../slack/outbox-messages.js';
 import type { CopyRecord, ShareKey, StepRecord, Store } from '../store/port.js';
+import { addFollowUp, tellRequest } from './follow-up.js';
 import type { StepHandler } from './runner.js';
 
 export interface UnsharePayload extends ShareKey {
@@ -38,14 +39,17 @@ export async function scheduleUnshares(
     const share = await tx.getShare(key);
     if (!share?.owned || share.removedAt) continue;
     const payload: UnsharePayload = { ...key, generation: share.generation, requester: o.requester };
-    const { added } = await tx.addStep({
-      kind: UNSHARE_STEP,
-      payload,
-      at: o.at,
-      requestNumber: copy.requestNumber,
-      dedupeKey: `unshare:${key.sourceRegion}:${key.snapshotId}:${key.destAccountId}:${share.generation}:${copy.id}`,
-    });
-    if (added) tx.afterCommit(o.afterCommit);
+    await addFollowUp(
+      tx,
+      {
+        kind: UNSHARE_STEP,
+        payload,
+        at: o.at,
+        requestNumber: copy.requestNumber,
+        dedupeKey: `unshare:${key.sourceRegion}:${key.snapshotId}:${key.destAccountId}:${share.generation}:${copy.id}`,
+      },
+      o.afterCommit,
+    );
   }
 }
 
@@ -86,18 +90,13 @@ export function unshareHandler(d: {
     },
     async report(step: StepRecord, error: string, tx: Store) {
       const p = step.payload as UnsharePayload;
-      if (step.requestNumber === null) return;
-      const request = await tx.getRequest(step.requestNumber);
-      if (!request) return;
-      await d.notify
-        .within(tx)
-        .reply(
-          request.n,
-          request.originChannel,
-          `:warning: Could not remove the temporary share of \`${p.snapshotId}\` with account ${p.destAccountId} (${error}); the bot keeps trying. To remove it by hand: \`aws ec2 modify-snapshot-attribute --snapshot-id ${p.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${p.destAccountId} --region ${p.sourceRegion}\``,
-          d.now(),
-          `unshare-failed:${p.snapshotId}:${p.destAccountId}:${p.generation}`,
-        );
+      await tellRequest(
+        tx,
+        d.notify,
+        step,
+        `:warning: Could not remove the temporary share of \`${p.snapshotId}\` with account ${p.destAccountId} (${error}); the bot keeps trying. To remove it by hand: \`aws ec2 modify-snapshot-attribute --snapshot-id ${p.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${p.destAccountId} --region ${p.sourceRegion}\``,
+        { at: d.now(), dedupeKey: `unshare-failed:${p.snapshotId}:${p.destAccountId}:${p.generation}` },
+      );
     },
   };
 }

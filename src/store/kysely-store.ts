@@ -17,6 +17,14 @@ import {
   releaseHold,
   requeueCopy,
 } from './copies.js';
+import {
+  getDrill,
+  latestDrills,
+  listRetentionDeletions,
+  recordRetentionDeletion,
+  startDrill,
+  updateDrill,
+} from './dr.js';
 import { type Db, type EngineProfile, inWriteTransaction, joined } from './engine.js';
 import {
   claimIntent,
@@ -60,7 +68,7 @@ import {
   markShareRemoved,
   recordShare,
 } from './shares.js';
-import { addStep, claimSteps, completeStep, countOpenSteps, retryStepLater } from './steps.js';
+import { addStep, claimSteps, completeStep, countOpenSteps, postponeStep, retryStepLater } from './steps.js';
 
 export interface KyselyStoreOptions {
   /** Runs before the connection is destroyed (e.g. release the SQLite process lock). */
@@ -162,7 +170,14 @@ export function createKyselyStore(
     claimSteps: (input) => claimSteps(ctx, input),
     completeStep: (id, at) => completeStep(ctx, id, at),
     retryStepLater: (id, input) => retryStepLater(ctx, id, input),
+    postponeStep: (id, notBefore) => postponeStep(ctx, id, notBefore),
     countOpenSteps: () => countOpenSteps(ctx),
+    recordRetentionDeletion: (d) => recordRetentionDeletion(ctx, d),
+    listRetentionDeletions: (f) => listRetentionDeletions(ctx, f),
+    startDrill: (d) => startDrill(ctx, d),
+    getDrill: (id) => getDrill(ctx, id),
+    updateDrill: (id, patch) => updateDrill(ctx, id, patch),
+    latestDrills: () => latestDrills(ctx),
 
     getShare: (key) => getShare(ctx, key),
     recordShare: (share) => recordShare(ctx, share),

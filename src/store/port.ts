@@ -347,6 +347,58 @@ export interface ShareRecord extends ShareKey {
   removalStartedAt: Date | null;
 }
 
+/** A policy copy that retention deleted (SPEC §9). */
+export interface RetentionDeletion {
+  snapshotId: string;
+  copyId: number;
+  policyName: string;
+  destAccountId: string;
+  destRegion: string;
+  at: Date;
+}
+
+export type DrillState = 'running' | 'succeeded' | 'failed';
+
+export interface NewDrill {
+  policyName: string;
+  slot: Date;
+  availabilityZone: string;
+  at: Date;
+}
+
+/** One restore drill: the newest completed copy restored into a volume, timed, and deleted again. */
+export interface DrillRecord {
+  id: number;
+  policyName: string;
+  slot: Date;
+  state: DrillState;
+  snapshotId: string | null;
+  destAccountId: string | null;
+  destRegion: string | null;
+  availabilityZone: string;
+  volumeId: string | null;
+  startedAt: Date;
+  availableAt: Date | null;
+  /** From CreateVolume to `available`. */
+  minutes: number | null;
+  /** Why it failed, in plain words. */
+  failure: string | null;
+  /** Set once the volume is gone (or was never made): the next drill of the policy may start. */
+  finishedAt: Date | null;
+}
+
+export interface DrillPatch {
+  state?: DrillState;
+  snapshotId?: string;
+  destAccountId?: string;
+  destRegion?: string;
+  volumeId?: string;
+  availableAt?: Date;
+  minutes?: number;
+  failure?: string;
+  finishedAt?: Date;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /**
@@ -478,6 +530,8 @@ export interface Store {
   }): Promise<StepRecord[]>;
   completeStep(id: number, at: Date): Promise<void>;
   retryStepLater(id: number, input: { notBefore: Date; error: string; reported?: Date }): Promise<void>;
+  /** The step is waiting for AWS, not failing: it runs again at `notBefore`, its attempts reset. */
+  postponeStep(id: number, notBefore: Date): Promise<void>;
   countOpenSteps(): Promise<number>;
 
   // Shares of source snapshots with destination accounts (SPEC §5.5)
@@ -492,6 +546,17 @@ export interface Store {
   beginShareRemoval(key: ShareKey & { generation: number; at: Date }): Promise<boolean>;
   /** Copies of the bot (queued, starting or copying) that still need this share. */
   countCopiesNeedingShare(key: ShareKey): Promise<number>;
+
+  // Retention and restore drills (SPEC §9)
+  /** False when it was recorded already. */
+  recordRetentionDeletion(d: RetentionDeletion): Promise<boolean>;
+  listRetentionDeletions(f: { policyName: string; since?: Date }): Promise<RetentionDeletion[]>;
+  /** Undefined when the slot ran already or the policy has an unfinished drill (on any replica). */
+  startDrill(d: NewDrill): Promise<DrillRecord | undefined>;
+  getDrill(id: number): Promise<DrillRecord | undefined>;
+  updateDrill(id: number, patch: DrillPatch): Promise<void>;
+  /** The newest drill result (succeeded or failed) of each policy. */
+  latestDrills(): Promise<DrillRecord[]>;
 
   // Schedules
   /** True for exactly one caller per (name, slot), across replicas. */

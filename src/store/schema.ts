@@ -123,6 +123,34 @@ export interface Database {
   intents: IntentsTable;
   steps: StepsTable;
   shares: SharesTable;
+  retention_deletions: RetentionDeletionsTable;
+  drills: DrillsTable;
+}
+
+export interface RetentionDeletionsTable {
+  snapshot_id: string;
+  copy_id: number;
+  policy_name: string;
+  dest_account_id: string;
+  dest_region: string;
+  deleted_at: string;
+}
+
+export interface DrillsTable {
+  id: Generated<number>;
+  policy_name: string;
+  slot: string;
+  state: string;
+  snapshot_id: string | null;
+  dest_account_id: string | null;
+  dest_region: string | null;
+  availability_zone: string;
+  volume_id: string | null;
+  started_at: string;
+  available_at: string | null;
+  minutes: number | null;
+  failure: string | null;
+  finished_at: string | null;
 }
 
 /** One row per bot process that has ticked: who is alive, for taking over a dead one's claims. */

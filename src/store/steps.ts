@@ -127,3 +127,13 @@ export async function countOpenSteps({ db }: Ctx): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Not done, not failing: the step waits for AWS (a volume being created) and runs again then. */
+export async function postponeStep({ db }: Ctx, id: number, notBefore: Date): Promise<void> {
+  await db
+    .updateTable('steps')
+    .set({ not_before: iso(notBefore), lease_owner: null, lease_until: null, attempts: 0, last_error: null })
+    .where('id', '=', id)
+    .where('done_at', 'is', null)
+    .execute();
+}

@@ -356,7 +356,7 @@ describe('loadConfig', () => {
       (c) => {
         c.approvals.rules = [{ when: {}, required: 2 }];
       },
-      'approvals.rules[0].when: name at least one condition: crossAccount, sourceAccount or destinationAccount',
+      'approvals.rules[0].when: name at least one condition: crossAccount, sourceAccount, destinationAccount or lock',
     ],
     [
       'a fractional copy limit',
@@ -494,6 +494,41 @@ describe('loadConfig', () => {
       },
       'drPolicies[0].source.volumeIds[0]: must be a volume ID (vol-…)',
     ],
+    [
+      'both retain count and days',
+      (p) => {
+        p.retain = { count: 2, days: 3 };
+      },
+      'drPolicies[0].retain: give exactly one of count or days',
+    ],
+    [
+      'an unknown lock mode',
+      (p) => {
+        p.lock = { mode: 'forever', days: 3 };
+      },
+      'drPolicies[0].lock.mode: must be governance or compliance',
+    ],
+    [
+      'a lock of 0 days',
+      (p) => {
+        p.lock = { mode: 'governance', days: 0 };
+      },
+      'drPolicies[0].lock.days: must be a whole number of days from 1 to 36500',
+    ],
+    [
+      'a cooling-off period on a governance lock',
+      (p) => {
+        p.lock = { mode: 'governance', days: 3, coolOffHours: 2 };
+      },
+      'drPolicies[0].lock.coolOffHours: only a compliance lock has a cooling-off period',
+    ],
+    [
+      'a drill zone outside the destination Region',
+      (p) => {
+        p.drill = { cron: '0 3 * * 0', availabilityZone: 'eu-west-1a' };
+      },
+      'drPolicies[0].drill.availabilityZone: must be a zone of the destination Region us-west-2 (e.g. us-west-2a)',
+    ],
   ];
 
   it.each(badCases)('rejects %s', (_name, mutate, expected) => {
@@ -508,6 +543,24 @@ describe('loadConfig', () => {
     mutate(p);
     raw.drPolicies = [p];
     expect(problemsOf(raw)).toEqual([expected]);
+  });
+
+  it('accepts lock, retain and drill on a DR policy', () => {
+    const raw = minimal();
+    raw.drPolicies = [
+      {
+        ...policy(),
+        lock: { mode: 'compliance', days: 30, coolOffHours: 24 },
+        retain: { days: 14 },
+        drill: { cron: '0 3 * * 0', availabilityZone: 'us-west-2a' },
+      },
+    ];
+    const config = configFromObject(raw);
+    expect(config.drPolicies[0]).toMatchObject({
+      lock: { mode: 'compliance', days: 30, coolOffHours: 24 },
+      retain: { days: 14 },
+      drill: { cron: '0 3 * * 0', availabilityZone: 'us-west-2a' },
+    });
   });
 
   it('rejects duplicate DR policy names', () => {

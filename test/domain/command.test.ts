@@ -287,7 +287,7 @@ describe('parseCommand: problems', () => {
       name: 'an unknown option is reported',
       text: `${SNAP} to us-west-2 fast`,
       problems: [
-        '`fast` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason)',
+        '`fast` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason, lock)',
       ],
     },
     {
@@ -378,14 +378,14 @@ describe('parseCommand: problems', () => {
       name: "an unknown option's value is reported with it, not as a second unknown option",
       text: `${SNAP} to us-west-2 colour blue sky encrypt`,
       problems: [
-        '`colour` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason)',
+        '`colour` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason, lock)',
       ],
     },
     {
       name: 'an unquoted multi-word note leaves an unknown option',
       text: `${SNAP} to us-west-2 note before migration`,
       problems: [
-        '`migration` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason)',
+        '`migration` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason, lock)',
       ],
     },
     {
@@ -434,7 +434,7 @@ describe('parseCommand: problems', () => {
       name: 'every problem is collected, not only the first',
       text: 'snap-12 from mars-1 to us-west2 within 5m bogus',
       problems: [
-        '`bogus` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason)',
+        '`bogus` is not an option (options: to, from, account, to-account, kms, encrypt, within, note, tag, reason, lock)',
         '`snap-12` is not a snapshot ID (snap- followed by 8 or 17 hex digits)',
         '`us-west2` is not an AWS Region (did you mean `us-west-2`?)',
         '`mars-1` is not an AWS Region',

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Runs once the Slack stand-in is up and before the bot starts (Socket Mode connects at start). */
   beforeBot?: (slack: SlackApiStandIn) => Promise<void>;
+  /** How often a restore drill looks at its volume. */
+  drillPollMs?: number;
 }
 
 export interface Harness {
@@ -100,6 +102,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     pollIntervalMs: o.pollIntervalMs ?? 150,
     slackChannelIntervalMs: 0,
     ...(o.now ? { now: o.now } : {}),
+    ...(o.drillPollMs !== undefined ? { drillPollMs: o.drillPollMs } : {}),
   });
   const send = new SlackSender(`http://127.0.0.1:${bot.port}`, SIGNING_SECRET, () => slack.responseUrl());
   return {

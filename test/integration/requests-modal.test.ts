@@ -26,6 +26,8 @@ const FIELDS = [
   'note',
   'tags',
   'reason',
+  'lock_days',
+  'lock_mode',
 ];
 
 const valid: ModalInput = {

@@ -31,6 +31,7 @@ import {
   findCard,
   REQUESTER,
   resilienceConfigYaml,
+  unsentMessages,
   worldCopies,
   writeConfig,
 } from './support.js';
@@ -124,6 +125,13 @@ describe('a bot killed with SIGKILL right after an ack, restarted on the same da
     await answered('Filed *R-1*');
     await eventually(() => findCard(slack, 1), 'the approval card of R-1', 20_000);
     expect(responses(slack).filter((t) => t.includes('Filed *R-1*'))).toHaveLength(1);
+    // The next test clicks this card: the bot must have recorded it as posted before the kill, or
+    // the restarted bot posts it anew and the old card's button rightly no longer counts.
+    await eventually(
+      async () => (await unsentMessages(bot)) === 0,
+      'the outbox recorded what it sent',
+      20_000,
+    );
     await bot.crash();
     await withStore(async (store) => {
       expect((await store.getRequest(1))?.state).toBe('pending_approval');

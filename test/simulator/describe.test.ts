@@ -1,6 +1,6 @@
 import {
+  DescribeImagesCommand,
   DescribeSnapshotsCommand,
-  DescribeVolumesCommand,
   paginateDescribeSnapshots,
 } from '@aws-sdk/client-ec2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -223,9 +223,9 @@ describe('DescribeSnapshots', () => {
   });
 
   it('answers InvalidAction for an EC2 action it does not simulate', async () => {
-    const err = await awsError(ec2(t.sim, USERS[A]!).send(new DescribeVolumesCommand({})));
+    const err = await awsError(ec2(t.sim, USERS[A]!).send(new DescribeImagesCommand({})));
     expect(err.name).toBe('InvalidAction');
-    expect(err.message).toBe('The action DescribeVolumes is not valid for this web service.');
+    expect(err.message).toBe('The action DescribeImages is not valid for this web service.');
   });
 
   it('logs each call with service, action, account, Region, access key and parsed params', async () => {

@@ -59,6 +59,7 @@ export async function startTestSim(
     now: clock.now,
     copyDuration: ({ incremental }) => (incremental ? 15_000 : 60_000),
     keyFailureDelayMs: 5_000,
+    volumeCreateMs: 10_000,
     ...options,
   });
   return { sim, clock };

@@ -1003,4 +1003,60 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       expect(await store.beginShareRemoval({ ...key, generation: theirs.generation, at: at(1) })).toBe(false);
     });
   });
+
+  describe('retention and restore drills', () => {
+    it('records a retention deletion once and lists it for its policy', async () => {
+      const d = {
+        snapshotId: 'snap-0123456789abcdef0',
+        copyId: 1,
+        policyName: 'p',
+        destAccountId: '222222222222',
+        destRegion: 'us-west-2',
+        at: at(5),
+      };
+      expect(await store.recordRetentionDeletion(d)).toBe(true);
+      expect(await store.recordRetentionDeletion({ ...d, at: at(6) })).toBe(false);
+      expect(await store.listRetentionDeletions({ policyName: 'p' })).toEqual([d]);
+      expect(await store.listRetentionDeletions({ policyName: 'p', since: at(6) })).toEqual([]);
+      expect(await store.listRetentionDeletions({ policyName: 'other' })).toEqual([]);
+    });
+
+    it('allows one open drill per policy, across replicas, and one per slot', async () => {
+      const other = await peer();
+      const input = { policyName: 'p', slot: at(0), availabilityZone: 'us-west-2a', at: at(0) };
+      const [a, b] = await Promise.all([
+        store.startDrill(input),
+        other.startDrill({ ...input, slot: at(60) }),
+      ]);
+      const started = [a, b].filter((x) => x !== undefined);
+      expect(started).toHaveLength(1);
+      const drill = started[0]!;
+      expect(drill).toMatchObject({ policyName: 'p', state: 'running', volumeId: null, finishedAt: null });
+      expect(await store.startDrill({ ...input, policyName: 'q' })).toBeDefined();
+      await store.updateDrill(drill.id, {
+        volumeId: 'vol-0123456789abcdef0',
+        state: 'succeeded',
+        minutes: 4.5,
+      });
+      expect(await store.startDrill({ ...input, slot: at(120) })).toBeUndefined();
+      await store.updateDrill(drill.id, { finishedAt: at(130) });
+      expect(await store.startDrill({ ...input, slot: drill.slot })).toBeUndefined();
+      const next = await store.startDrill({ ...input, slot: at(180) });
+      expect(next).toBeDefined();
+      expect(await store.getDrill(drill.id)).toMatchObject({
+        minutes: 4.5,
+        volumeId: 'vol-0123456789abcdef0',
+      });
+      expect((await store.latestDrills()).map((x) => [x.policyName, x.state])).toEqual([['p', 'succeeded']]);
+    });
+
+    it('postpones a waiting step without counting it as failed', async () => {
+      const { id } = await store.addStep({ kind: 'drill', payload: {}, at: at(0) });
+      await store.claimSteps({ owner: 'p1', now: at(1), leaseMs: 600_000, limit: 5 });
+      await store.postponeStep(id, at(20));
+      expect(await store.claimSteps({ owner: 'p1', now: at(10), leaseMs: 600_000, limit: 5 })).toEqual([]);
+      const [again] = await store.claimSteps({ owner: 'p2', now: at(21), leaseMs: 600_000, limit: 5 });
+      expect(again).toMatchObject({ id, attempts: 1, lastError: null });
+    });
+  });
 }

@@ -1,5 +1,6 @@
 import { requestLabel } from '../../domain/types.js';
-import { clip, code, escapeSlack, mention } from './format.js';
+import { clip, code, escapeSlack, mention, slackDate } from './format.js';
+import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
 import type { CopyView, RequestView } from './view-model.js';
 
@@ -60,6 +61,7 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   if (view.reason) header.push(`Reason: ${escapeSlack(view.reason)}`);
   if (view.withinMinutes) header.push(`Time-based copy: within ${view.withinMinutes} minutes`);
   if (view.note) header.push(`Note: ${escapeSlack(view.note)}`);
+  if (view.lock) header.push(lockCardLine(view.lock, view.createdAt));
   if (view.tags.length)
     header.push(`Extra tags: ${view.tags.map((t) => code(`${t.key}=${t.value}`)).join(' ')}`);
 

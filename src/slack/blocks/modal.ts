@@ -106,6 +106,31 @@ export function requestModal(accounts: AccountConfig[], originChannel: string): 
         { type: 'plain_text_input', multiline: true, max_length: REASON_MAX_LENGTH },
         { optional: true, hint: 'Why the copy is needed; shown to approvers and audited' },
       ),
+      ...lockInputs(),
     ],
   };
+}
+
+/** Snapshot lock (SPEC §4): days, and the mode (governance unless compliance is chosen). */
+function lockInputs(): KnownBlock[] {
+  return [
+    input(
+      'lock_days',
+      'Lock for (days)',
+      { type: 'plain_text_input', placeholder: { type: 'plain_text', text: '30' } },
+      { optional: true, hint: 'Lock each copy once completed: 1 … 36500 days' },
+    ),
+    input(
+      'lock_mode',
+      'Lock mode',
+      {
+        type: 'static_select',
+        options: [
+          option('governance', 'governance (can be lifted)'),
+          option('compliance', 'compliance (nobody can delete it)'),
+        ],
+      },
+      { optional: true, hint: 'Default governance' },
+    ),
+  ];
 }

@@ -1,4 +1,4 @@
-import type { CopyState, Decision, RequestState, Tag } from '../../domain/types.js';
+import type { CopyState, Decision, LockSpec, RequestState, Tag } from '../../domain/types.js';
 
 /**
  * What the Slack layer shows about a request, decoupled from how the store keeps it. Builders in
@@ -58,6 +58,7 @@ export interface RequestView {
   tags: Tag[];
   /** Why the requester needs the copy. */
   reason?: string;
+  lock?: LockSpec;
   /** Set for requests filed by a DR policy: approved by the policy. */
   policyName?: string;
   createdAt: Date;

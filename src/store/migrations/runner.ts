@@ -13,6 +13,7 @@ import { outboxChannelPacing } from './0002_outbox_channel_pacing.js';
 import { replicas } from './0003_replicas.js';
 import { durable } from './0004_durable.js';
 import { approvals } from './0005_approvals.js';
+import { dr } from './0006_dr.js';
 import { shareRemoval } from './0007_share_removal.js';
 
 export interface Migration {
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   replicas,
   durable,
   approvals,
+  dr,
   shareRemoval,
 ];
 
