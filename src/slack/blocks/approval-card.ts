@@ -1,5 +1,5 @@
 import { requestLabel } from '../../domain/types.js';
-import { clip, code, escapeSlack, mention, slackDate } from './format.js';
+import { clip, code, escapeSlack, mention } from './format.js';
 import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
 import type { CopyView, RequestView } from './view-model.js';
