@@ -105,7 +105,7 @@ describe('snapshot lock', () => {
     const n = await file(h, 'snap-0b0000000000000b1 from us-west-2 to us-east-1 lock 7d compliance');
     const card = await approvalCard(h.slack, n);
     const text = JSON.stringify(card.call.args.blocks);
-    expect(text).toContain('Approvals needed: 2');
+    expect(text).toContain('Approvals 0/2');
     expect(text).toContain('nobody, not even the account root, can delete it before');
     await click(h.send, card, APPROVER, 'approve_copy', `R-${n}`);
     await eventually(async () => (await h!.bot.store.listDecisions(n)).length === 1, 'first approval');
