@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { EngineProfile, LockName } from './engine.js';
 import { createKyselyStore } from './kysely-store.js';
+import { isUrgent } from './priority.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
 
@@ -51,12 +52,18 @@ export function postgresEngine(schema?: string): EngineProfile {
   };
 }
 
+/** Connections kept for recording intents before Slack's ack, beside the main pool. */
+const URGENT_CONNECTIONS = 2;
+
 export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Store {
-  const pool = new pg.Pool({
+  const config = {
     connectionString: url,
-    max: opts.poolSize ?? 10,
     ...(opts.schema === undefined ? {} : { options: `-c search_path=${quoteIdent(opts.schema)}` }),
-  });
+  };
+  const pool = new pg.Pool({ ...config, max: opts.poolSize ?? 10 });
+  // The intent a Slack ack waits on (`priority.ts`) has connections of its own: behind a burst of
+  // filings holding the main pool it waited ~400 ms at p99 (`npm run bench`, ack on PostgreSQL).
+  const urgentPool = new pg.Pool({ ...config, max: URGENT_CONNECTIONS });
   const onError =
     opts.onPoolError ??
     ((error: Error) => {
@@ -65,8 +72,16 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
   // The pool's 'error' covers idle connections only. A connection dropped while checked out emits
   // on its client; unhandled, that event would end the process. The query running on it still
   // rejects, and the caller handles that like any failed query.
-  pool.on('error', onError);
-  pool.on('connect', (client) => client.on('error', onError));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  for (const p of [pool, urgentPool]) {
+    p.on('error', onError);
+    p.on('connect', (client) => client.on('error', onError));
+  }
+  const lanes = {
+    connect: () => (isUrgent() ? urgentPool : pool).connect(),
+    end: async () => {
+      await Promise.all([pool.end(), urgentPool.end()]);
+    },
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: lanes }) });
   return createKyselyStore(db, postgresEngine(opts.schema));
 }
