@@ -53,7 +53,7 @@ export function postgresEngine(schema?: string): EngineProfile {
 }
 
 /** Connections kept for recording intents before Slack's ack, beside the main pool. */
-const URGENT_CONNECTIONS = 2;
+const URGENT_CONNECTIONS = 4;
 
 export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Store {
   const config = {
@@ -62,7 +62,8 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
   };
   const pool = new pg.Pool({ ...config, max: opts.poolSize ?? 10 });
   // The intent a Slack ack waits on (`priority.ts`) has connections of its own: behind a burst of
-  // filings holding the main pool it waited ~400 ms at p99 (`npm run bench`, ack on PostgreSQL).
+  // filings holding the main pool it waited for one. What remains of the ack cost on PostgreSQL is
+  // the commit itself and the event loop shared with the filings (`npm run bench`, ack).
   const urgentPool = new pg.Pool({ ...config, max: URGENT_CONNECTIONS });
   const onError =
     opts.onPoolError ??
