@@ -3,8 +3,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { EngineProfile, LockName } from './engine.js';
 import { createKyselyStore } from './kysely-store.js';
-import { isUrgent } from './priority.js';
 import type { Store } from './port.js';
+import { isUrgent } from './priority.js';
 import type { Database } from './schema.js';
 
 export interface PostgresStoreOptions {
