@@ -13,6 +13,8 @@ export interface Message {
   blocks?: unknown[];
   /** Set on ephemeral messages: the only user who sees it. */
   ephemeralFor?: string;
+  /** Message metadata the bot attached (it finds its own approval cards again by it). */
+  metadata?: unknown;
 }
 
 export interface ModalState {
@@ -131,8 +133,29 @@ export class LocalSlack {
           text: str(a.text) ?? '',
           ...(Array.isArray(a.blocks) ? { blocks: a.blocks } : {}),
           ...(str(a.thread_ts) ? { threadTs: str(a.thread_ts) } : {}),
+          // The Web client sends object arguments of a form-encoded call as JSON text.
+          ...(a.metadata !== undefined
+            ? { metadata: typeof a.metadata === 'string' ? JSON.parse(a.metadata) : a.metadata }
+            : {}),
         });
         return { ok: true, channel, ts: m.ts, message: { text: m.text, ts: m.ts } };
+      }
+      case 'conversations.history': {
+        // Newest first, top-level messages since `oldest`, as Slack lists them.
+        const channel = channelOf(a.channel);
+        if (!this.knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
+        const oldest = Number(a.oldest ?? 0);
+        const messages = this.messages
+          .filter((m) => m.channel === channel && !m.threadTs && !m.ephemeralFor && Number(m.ts) >= oldest)
+          .reverse()
+          .map((m) => ({
+            type: 'message',
+            user: m.user,
+            text: m.text,
+            ts: m.ts,
+            ...(m.metadata ? { metadata: m.metadata } : {}),
+          }));
+        return { ok: true, messages, has_more: false };
       }
       case 'chat.update': {
         const m = this.messages.find((x) => x.channel === channelOf(a.channel) && x.ts === a.ts);
