@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoWorld, type SimulatorHandle, startSimulator } from '../../src/simulator/index.js';
-import { openStore } from '../../src/store/open.js';
 import { SlackApiStandIn } from '../support/slack-api.js';
-import { Children, eventually, resilienceConfigYaml, sleep, writeConfig } from './support.js';
+import { Children, eventually, resilienceConfigYaml, sleep, withStore, writeConfig } from './support.js';
 
 const POLICY = 'payments-dr';
 
@@ -85,13 +84,8 @@ describe('a bot killed with SIGKILL during a restore drill', () => {
     // The drill is recorded as finished right after DeleteVolume answers: let that land, then stop.
     await sleep(1_000);
     await bot.stop();
-    const store = await openStore(databaseUrl);
-    try {
-      const [drill] = await store.latestDrills();
-      expect(drill).toMatchObject({ policyName: POLICY, state: 'succeeded', volumeId });
-      expect(drill?.finishedAt).not.toBeNull();
-    } finally {
-      await store.close();
-    }
+    const [drill] = await withStore(databaseUrl, (store) => store.latestDrills());
+    expect(drill).toMatchObject({ policyName: POLICY, state: 'succeeded', volumeId });
+    expect(drill?.finishedAt).not.toBeNull();
   }, 120_000);
 });

@@ -17,7 +17,6 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from '../../src/simulator/index.js';
-import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/port.js';
 import { click, clickPayload, responses, submitRejectForm } from '../integration/slack-actions.js';
 import { SlackApiStandIn } from '../support/slack-api.js';
@@ -32,6 +31,7 @@ import {
   REQUESTER,
   resilienceConfigYaml,
   unsentMessages,
+  withStore as withStoreAt,
   worldCopies,
   writeConfig,
 } from './support.js';
@@ -61,15 +61,7 @@ describe('a bot killed with SIGKILL right after an ack, restarted on the same da
 
   const start = () => children.spawn({ dir, databaseUrl, configPath, sim, slack });
 
-  /** Opens the bot's database while no bot runs (the SQLite lock of a killed process is stale at once). */
-  async function withStore<T>(f: (store: Store) => Promise<T>): Promise<T> {
-    const store = await openStore(databaseUrl);
-    try {
-      return await f(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = <T>(f: (store: Store) => Promise<T>) => withStoreAt(databaseUrl, f);
 
   const answered = (text: string) =>
     eventually(

@@ -36,6 +36,7 @@ import {
   unsentMessages,
   unsentRows,
   withLimit,
+  withStore as withStoreAt,
   worldCopies,
   writeConfig,
 } from './support.js';
@@ -76,15 +77,7 @@ describe('a bot killed with SIGKILL and restarted on the same database', () => {
 
   const start = () => children.spawn({ dir, databaseUrl, configPath, sim, slack });
 
-  /** Opens the bot's database while no bot runs (the SQLite lock of a killed process is stale at once). */
-  async function withStore<T>(f: (store: Store) => Promise<T>): Promise<T> {
-    const store = await openStore(databaseUrl);
-    try {
-      return await f(store);
-    } finally {
-      await store.close();
-    }
-  }
+  const withStore = <T>(f: (store: Store) => Promise<T>) => withStoreAt(databaseUrl, f);
 
   const dbPath = () => databaseUrl.slice('sqlite:'.length);
 

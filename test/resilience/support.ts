@@ -9,6 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { demoConfigYaml, SANDBOX_IDENTITY, type SimulatorHandle } from '../../src/simulator/index.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/port.js';
 import type { SlackApiStandIn, SlackCall } from '../support/slack-api.js';
 import { SlackSender } from '../support/slack-signed.js';
 
@@ -368,4 +370,14 @@ export function findCard(slack: SlackApiStandIn, n: number): { channel: string; 
     if (ts) return { channel: APPROVALS_CHANNEL, ts };
   }
   return undefined;
+}
+
+/** Opens a bot's database while no bot runs (the SQLite lock of a killed process is stale at once). */
+export async function withStore<T>(databaseUrl: string, f: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(databaseUrl);
+  try {
+    return await f(store);
+  } finally {
+    await store.close();
+  }
 }
