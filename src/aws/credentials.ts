@@ -52,17 +52,6 @@ export function stsAssumeRole(sts: STSClient): AssumeRole {
   };
 }
 
-const SESSION_NAME_MAX = 64;
-
-/**
- * Makes a valid RoleSessionName (2–64 characters of `[\w+=,.@-]`) from a caller's label such as
- * `R-12-U0ABC`. Invalid characters become `-`, so the name stays readable in CloudTrail.
- */
-export function roleSessionName(label: string): string {
-  const cleaned = label.replace(/[^\w+=,.@-]/g, '-').slice(0, SESSION_NAME_MAX);
-  return cleaned.length >= 2 ? cleaned : `snapshot-copy-${cleaned === '' ? 'bot' : cleaned}`;
-}
-
 export interface CredentialSourceOptions {
   assumeRole: AssumeRole;
   /** The bot's own credential chain, used for accounts without `roleArn`. */
@@ -75,7 +64,7 @@ export interface CredentialSourceOptions {
 }
 
 export interface CredentialSource {
-  /** Current credentials for work in `account` under the given session label. */
+  /** Current credentials for work in `account` under the given session name (from `domain/session-name`). */
   get(account: AccountConfig, session: string): Promise<Credentials>;
   /** The same, as a provider an SDK client can call whenever it signs a request. */
   provider(account: AccountConfig, session: string): CredentialProvider;
@@ -144,7 +133,7 @@ export function createCredentialSource(options: CredentialSourceOptions): Creden
   const get = (account: AccountConfig, session: string): Promise<Credentials> =>
     account.roleArn === undefined
       ? options.ownCredentials()
-      : assume(account.roleArn, account.externalId, roleSessionName(session));
+      : assume(account.roleArn, account.externalId, session);
 
   return { get, provider: (account, session) => () => get(account, session) };
 }

@@ -9,6 +9,7 @@ import type { AwsError } from '../aws/errors.js';
 import { asAwsError } from '../aws/errors.js';
 import type { AwsGateway, EncryptionDefaults, KeyInfo } from '../aws/gateway.js';
 import type { BotConfig } from '../config/schema.js';
+import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig } from '../domain/types.js';
 import {
   explainAssumeRole,
@@ -19,7 +20,7 @@ import {
 import { checkDrPolicies } from './dr-checks.js';
 
 /** Role session name of every doctor call: traceable in CloudTrail. */
-export const DOCTOR_SESSION = 'snapshot-copy-doctor';
+export const DOCTOR_SESSION = roleSessionName({ purpose: 'doctor' });
 export const DEFAULT_DOCTOR_CONCURRENCY = 4;
 
 export type CheckName =

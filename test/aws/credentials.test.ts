@@ -4,7 +4,6 @@ import {
   type AssumeRoleParams,
   type Credentials,
   createCredentialSource,
-  roleSessionName,
   stsAssumeRole,
 } from '../../src/aws/credentials.js';
 import { AwsError } from '../../src/aws/errors.js';
@@ -177,19 +176,6 @@ describe('createCredentialSource', () => {
     const credentials = await source.provider(audit, 'R-1-U1')();
     expect(credentials.accessKeyId).toBe('ASIA1');
     expect(credentials.expiration).toEqual(new Date(T0 + HOUR));
-  });
-});
-
-describe('roleSessionName', () => {
-  it.each([
-    ['R-12-U0ABC', 'R-12-U0ABC'],
-    ['snapshot-copy-poller', 'snapshot-copy-poller'],
-    ['R 12/U0ABC:x', 'R-12-U0ABC-x'],
-    ['a', 'snapshot-copy-a'],
-    ['', 'snapshot-copy-bot'],
-    ['x'.repeat(80), 'x'.repeat(64)],
-  ])('makes %j into %j', (label, expected) => {
-    expect(roleSessionName(label)).toBe(expected);
   });
 });
 

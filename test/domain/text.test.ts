@@ -82,6 +82,11 @@ describe('roleSessionName', () => {
       session: 'snapshot-copy-poller',
     },
     {
+      name: 'names the requester of work before the request has a number',
+      input: { requester: 'U0ABC123', purpose: 'filing' },
+      session: 'snapshot-copy-filing-U0ABC123',
+    },
+    {
       name: 'replaces characters STS does not allow',
       input: { purpose: 'dr policy/1' },
       session: 'snapshot-copy-dr-policy-1',

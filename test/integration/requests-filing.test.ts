@@ -75,6 +75,10 @@ describe('filing a copy request', () => {
     expect(mutatingCalls(h)).toEqual([]);
     const describe = h.sim.calls.find((c) => c.action === 'DescribeSnapshots');
     expect(describe).toMatchObject({ accountId: DEMO_ACCOUNTS.prod, region: 'us-east-1', outcome: 'ok' });
+    // CloudTrail shows who asked: the filing role sessions name the requester (SPEC §10).
+    const sessions = h.sim.calls.filter((c) => c.action === 'AssumeRole').map((c) => c.params.RoleSessionName);
+    expect(sessions.length).toBeGreaterThan(0);
+    expect(new Set(sessions)).toEqual(new Set([`snapshot-copy-filing-${REQUESTER}`]));
 
     const message = await requestMessage(h, 1);
     expect(shown(message)).toContain('waiting for approval (0/1)');
