@@ -76,7 +76,9 @@ describe('filing a copy request', () => {
     const describe = h.sim.calls.find((c) => c.action === 'DescribeSnapshots');
     expect(describe).toMatchObject({ accountId: DEMO_ACCOUNTS.prod, region: 'us-east-1', outcome: 'ok' });
     // CloudTrail shows who asked: the filing role sessions name the requester (SPEC §10).
-    const sessions = h.sim.calls.filter((c) => c.action === 'AssumeRole').map((c) => c.params.RoleSessionName);
+    const sessions = h.sim.calls
+      .filter((c) => c.action === 'AssumeRole')
+      .map((c) => c.params.RoleSessionName);
     expect(sessions.length).toBeGreaterThan(0);
     expect(new Set(sessions)).toEqual(new Set([`snapshot-copy-filing-${REQUESTER}`]));
 
