@@ -56,6 +56,8 @@ function texts(blocks: ReturnType<typeof approvalCard>['blocks']): string[] {
 
 function withinLimits(message: ReturnType<typeof approvalCard>) {
   expect(message.blocks.length).toBeLessThanOrEqual(50);
+  // Slack refuses messages whose blocks hold much more than ~12,000 characters (msg_blocks_too_long)
+  expect(JSON.stringify(message.blocks).length).toBeLessThan(12_000);
   for (const t of texts(message.blocks)) {
     expect(t.length).toBeLessThanOrEqual(3000);
     expect(t.endsWith('…')).toBe(false);

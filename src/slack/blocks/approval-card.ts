@@ -2,7 +2,7 @@ import { requestLabel } from '../../domain/types.js';
 import { clip, code, escapeSlack, mention } from './format.js';
 import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
-import { formatSize, packLines, restLines, sectionsOf, totalsLines } from './summary.js';
+import { formatSize, LIST_CHARS_MAX, packLines, restLines, sectionsOf, totalsLines } from './summary.js';
 import type { CopyView, RequestView } from './view-model.js';
 
 export const APPROVE_ACTION_ID = 'approve_copy';
@@ -12,7 +12,7 @@ export const REJECT_ACTION_ID = 'reject_copy';
  * Slack allows 50 blocks and 3,000 characters a section: sources are shown as whole lines in at most
  * this many sections, the rest summarised per destination with their sizes (SPEC §5 step 1).
  */
-const MAX_SOURCE_SECTIONS = 4;
+const MAX_SOURCE_SECTIONS = 3;
 const MAX_SOURCE_LINES = 40;
 
 function encryptionText(copy: CopyView): string {
@@ -74,6 +74,7 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
     maxSections: MAX_SOURCE_SECTIONS,
     maxLines: MAX_SOURCE_LINES,
     reserve: 0,
+    maxChars: LIST_CHARS_MAX,
   });
   const summary = [...restLines(packed.rest), ...(view.copies.length > 1 ? totalsLines(view.copies) : [])];
   const gib = fullCopyGiB(view);

@@ -13,7 +13,7 @@ import {
   STATE_EMOJI,
   slackDate,
 } from './format.js';
-import { packLines, restLines, sectionsOf } from './summary.js';
+import { LIST_CHARS_MAX, packLines, restLines, sectionsOf } from './summary.js';
 import type { CopyView, RequestView } from './view-model.js';
 
 export interface SlackMessage {
@@ -25,7 +25,7 @@ export interface SlackMessage {
  * Slack allows 50 blocks and 3,000 characters a section: copies are shown as whole lines in at most
  * this many sections, the rest summarised per destination with their sizes.
  */
-const MAX_COPY_SECTIONS = 4;
+const MAX_COPY_SECTIONS = 3;
 const MAX_COPY_LINES = 40;
 
 export function route(view: RequestView): string {
@@ -87,6 +87,7 @@ export function requestMessage(view: RequestView): SlackMessage {
     maxSections: MAX_COPY_SECTIONS,
     maxLines: MAX_COPY_LINES,
     reserve: 0,
+    maxChars: LIST_CHARS_MAX,
   });
   const rest = restLines(
     packed.rest,

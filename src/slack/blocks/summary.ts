@@ -1,7 +1,12 @@
 import type { KnownBlock } from './request.js';
 import type { CopyView } from './view-model.js';
 
-/** Slack's limits: a section's text is at most 3,000 characters, a message at most 50 blocks. */
+/**
+ * Slack's limits: a section's text is at most 3,000 characters, a message at most 50 blocks. Slack
+ * also refuses messages whose blocks hold much more than ~12,000 characters in all
+ * (`msg_blocks_too_long`, slackapi/bolt-js#2509), so the lists keep to `LIST_CHARS_MAX`.
+ */
+export const LIST_CHARS_MAX = 7_000;
 export const SECTION_TEXT_MAX = 2_900;
 export const MESSAGE_BLOCKS_MAX = 50;
 
@@ -26,14 +31,17 @@ export interface PackedLines {
 export function packLines(
   copies: CopyView[],
   line: (c: CopyView) => string,
-  o: { maxSections: number; maxLines: number; reserve: number },
+  o: { maxSections: number; maxLines: number; reserve: number; maxChars?: number },
 ): PackedLines {
   const sections: string[] = [];
   let current = '';
   let shown = 0;
+  let used = 0;
   for (const copy of copies) {
     if (shown >= o.maxLines) break;
     const text = line(copy);
+    used += text.length + 1;
+    if (o.maxChars !== undefined && used > o.maxChars) break;
     const last = sections.length === o.maxSections - 1;
     const room = SECTION_TEXT_MAX - (last ? o.reserve : 0);
     const joined = current ? `${current}\n${text}` : text;
