@@ -73,7 +73,6 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   const packed = packLines(view.copies, sourceLine, {
     maxSections: MAX_SOURCE_SECTIONS,
     maxLines: MAX_SOURCE_LINES,
-    reserve: 0,
     maxChars: LIST_CHARS_MAX,
   });
   const summary = [...restLines(packed.rest), ...(view.copies.length > 1 ? totalsLines(view.copies) : [])];

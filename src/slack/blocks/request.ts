@@ -86,7 +86,6 @@ export function requestMessage(view: RequestView): SlackMessage {
   const packed = packLines(view.copies, copyLine, {
     maxSections: MAX_COPY_SECTIONS,
     maxLines: MAX_COPY_LINES,
-    reserve: 0,
     maxChars: LIST_CHARS_MAX,
   });
   const rest = restLines(

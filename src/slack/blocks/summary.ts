@@ -24,14 +24,13 @@ export interface PackedLines {
 }
 
 /**
- * Packs whole lines (never cut mid-text) into at most `maxSections` sections; the copies whose
- * lines do not fit, or lie past `maxLines`, are handed back for a summary. `reserve` keeps room in
- * the last section for the summary lines.
+ * Packs whole lines (never cut mid-text) into at most `maxSections` sections and `maxChars` in all;
+ * the copies whose lines do not fit, or lie past `maxLines`, are handed back for a summary.
  */
 export function packLines(
   copies: CopyView[],
   line: (c: CopyView) => string,
-  o: { maxSections: number; maxLines: number; reserve: number; maxChars?: number },
+  o: { maxSections: number; maxLines: number; maxChars?: number },
 ): PackedLines {
   const sections: string[] = [];
   let current = '';
@@ -43,16 +42,16 @@ export function packLines(
     used += text.length + 1;
     if (o.maxChars !== undefined && used > o.maxChars) break;
     const last = sections.length === o.maxSections - 1;
-    const room = SECTION_TEXT_MAX - (last ? o.reserve : 0);
     const joined = current ? `${current}\n${text}` : text;
-    if (joined.length <= room) {
+    if (joined.length <= SECTION_TEXT_MAX) {
       current = joined;
       shown++;
       continue;
     }
     if (last || !current) break;
     sections.push(current);
-    if (text.length > SECTION_TEXT_MAX - (sections.length === o.maxSections - 1 ? o.reserve : 0)) break;
+    current = '';
+    if (text.length > SECTION_TEXT_MAX) break;
     current = text;
     shown++;
   }
