@@ -2,13 +2,18 @@ import { requestLabel } from '../../domain/types.js';
 import { clip, code, escapeSlack, mention } from './format.js';
 import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
+import { formatSize, LIST_CHARS_MAX, packLines, restLines, sectionsOf, totalsLines } from './summary.js';
 import type { CopyView, RequestView } from './view-model.js';
 
 export const APPROVE_ACTION_ID = 'approve_copy';
 export const REJECT_ACTION_ID = 'reject_copy';
 
-/** Slack allows 50 blocks; sources past this many are summarised. */
-const MAX_SOURCE_LINES = 20;
+/**
+ * Slack allows 50 blocks and 3,000 characters a section: sources are shown as whole lines in at most
+ * this many sections, the rest summarised per destination with their sizes (SPEC §5 step 1).
+ */
+const MAX_SOURCE_SECTIONS = 3;
+const MAX_SOURCE_LINES = 40;
 
 function encryptionText(copy: CopyView): string {
   const e = copy.encryption;
@@ -65,15 +70,19 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   if (view.tags.length)
     header.push(`Extra tags: ${view.tags.map((t) => code(`${t.key}=${t.value}`)).join(' ')}`);
 
-  const lines = view.copies.slice(0, MAX_SOURCE_LINES).map(sourceLine);
-  if (view.copies.length > MAX_SOURCE_LINES)
-    lines.push(`…and ${view.copies.length - MAX_SOURCE_LINES} more copies`);
+  const packed = packLines(view.copies, sourceLine, {
+    maxSections: MAX_SOURCE_SECTIONS,
+    maxLines: MAX_SOURCE_LINES,
+    maxChars: LIST_CHARS_MAX,
+  });
+  const summary = [...restLines(packed.rest), ...(view.copies.length > 1 ? totalsLines(view.copies) : [])];
   const gib = fullCopyGiB(view);
-  if (gib > 0) lines.push(`Full copies move *${gib} GiB* in total.`);
+  if (gib > 0) summary.push(`Full copies move *${formatSize(gib)}* in total.`);
 
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(header.join('\n')) } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
+    ...packed.sections.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...sectionsOf(summary),
   ];
   if (view.warnings.length) {
     blocks.push({

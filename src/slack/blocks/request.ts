@@ -13,6 +13,7 @@ import {
   STATE_EMOJI,
   slackDate,
 } from './format.js';
+import { LIST_CHARS_MAX, packLines, restLines, sectionsOf } from './summary.js';
 import type { CopyView, RequestView } from './view-model.js';
 
 export interface SlackMessage {
@@ -20,7 +21,11 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
-/** Slack allows 50 blocks per message; copies beyond this are summarised in one line. */
+/**
+ * Slack allows 50 blocks and 3,000 characters a section: copies are shown as whole lines in at most
+ * this many sections, the rest summarised per destination with their sizes.
+ */
+const MAX_COPY_SECTIONS = 3;
 const MAX_COPY_LINES = 40;
 
 export function route(view: RequestView): string {
@@ -78,15 +83,19 @@ export function requestMessage(view: RequestView): SlackMessage {
     ? `DR policy *${escapeSlack(view.policyName)}*`
     : `requested by ${mention(view.requesterId)}`;
   const summary = `*${label}* · ${view.copies.length} ${view.copies.length === 1 ? 'copy' : 'copies'} · ${route(view)} · ${who}`;
-  const lines = view.copies.slice(0, MAX_COPY_LINES).map(copyLine);
-  if (view.copies.length > MAX_COPY_LINES) {
-    const rest = view.copies.slice(MAX_COPY_LINES);
-    const done = rest.filter((c) => c.state === 'completed').length;
-    lines.push(`…and ${rest.length} more (${done} done)`);
-  }
+  const packed = packLines(view.copies, copyLine, {
+    maxSections: MAX_COPY_SECTIONS,
+    maxLines: MAX_COPY_LINES,
+    maxChars: LIST_CHARS_MAX,
+  });
+  const rest = restLines(
+    packed.rest,
+    (group) => `(${group.filter((c) => c.state === 'completed').length} done)`,
+  );
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(`${summary}\nState: *${stateLabel(view)}*`) } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
+    ...packed.sections.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...sectionsOf(rest),
   ];
   const context = [
     ...(view.reason ? [`Reason: ${escapeSlack(view.reason)}`] : []),
