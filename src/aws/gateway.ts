@@ -628,6 +628,7 @@ function toDescribedSnapshot(snapshot: Snapshot, account: AccountConfig, region:
     state,
     encrypted: snapshot.Encrypted === true,
     ...(snapshot.KmsKeyId !== undefined ? { kmsKeyId: snapshot.KmsKeyId } : {}),
+    ...(snapshot.StorageTier === 'archive' ? { storageTier: 'archive' as const } : {}),
     startTime: StartTime,
     ...(snapshot.Description !== undefined && snapshot.Description !== ''
       ? { description: snapshot.Description }

@@ -120,6 +120,8 @@ export interface SourceSnapshot {
   state: 'pending' | 'completed' | 'error' | 'recoverable' | 'recovering';
   encrypted: boolean;
   kmsKeyId?: string; // key ARN when encrypted
+  /** DescribeSnapshots `StorageTier`; absent means `standard`. An `archive` snapshot cannot be copied. */
+  storageTier?: 'standard' | 'archive';
   startTime: Date;
   description?: string;
   tags: Tag[];

@@ -46,7 +46,7 @@ export function filingAws(gateway: AwsGateway): FilingAws {
         .filter((id) => !found.has(id))
         .map(
           (id) =>
-            `${id} was not found in ${account.alias} (${account.id}) ${region}, or is not shared with it`,
+            `${id} was not found in ${account.alias} (${account.id}) ${region}, or is not shared with it. If it was deleted, it may be in the Recycle Bin: check with \`aws rbin list-rules\` and \`aws ec2 list-snapshots-in-recycle-bin --snapshot-ids ${id}\`, and recover it there first`,
         );
       return { snapshots: selector.ids.flatMap((id) => found.get(id) ?? []), problems };
     },

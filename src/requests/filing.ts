@@ -254,14 +254,20 @@ async function judgeSources(
   return { accepted, refused };
 }
 
-async function sourceRefusal(
+export async function sourceRefusal(
   deps: FilingDeps,
   { request, source, destination, crossAccount }: FileInput,
   s: SourceSnapshot,
   session: string,
 ): Promise<string | undefined> {
+  if (s.state === 'error') {
+    return `${s.snapshotId} failed (state error): only completed snapshots can be copied; take a new snapshot and copy that one`;
+  }
   if (s.state !== 'completed') {
     return `${s.snapshotId} is ${s.state}: only completed snapshots can be copied; try again when it completes`;
+  }
+  if (s.storageTier === 'archive') {
+    return `${s.snapshotId} is in the archive tier (StorageTier: archive), and CopySnapshot does not accept archived snapshots. Restore it to the standard tier first with RestoreSnapshotTier (\`aws ec2 restore-snapshot-tier --snapshot-id ${s.snapshotId}\`), then ask again once it is restored.`;
   }
   if (!crossAccount) return undefined;
   if (s.ownerId !== source.id) {

@@ -139,6 +139,13 @@ export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
   if (source.state !== 'completed') {
     throw new AwsError('IncorrectState', `Snapshot is in invalid state - ${source.state}`);
   }
+  if (source.storageTier === 'archive') {
+    // Unverified wording: AWS documents that archived snapshots cannot be copied, not the exact error.
+    throw new AwsError(
+      'IncorrectState',
+      `Snapshot ${source.id} is in the archive tier and cannot be copied. Restore it to the standard tier first (RestoreSnapshotTier).`,
+    );
+  }
   if (p.bool('DryRun')) throw dryRun();
 
   const { world, now } = ctx;
@@ -202,6 +209,7 @@ export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
     sizeGiB: source.sizeGiB,
     state: 'pending',
     progress: 0,
+    storageTier: 'standard',
     encrypted: outcome.encrypted,
     startTime: now,
     description:

@@ -59,7 +59,7 @@ export function snapshotXml(s: SnapshotRecord): XmlObject {
     encrypted: s.encrypted,
     kmsKeyId: s.encrypted ? s.kmsKeyArn : undefined,
     tagSet: tagSet(s.tags),
-    storageTier: 'standard',
+    storageTier: s.storageTier,
     transferType: s.copy ? (timeBased ? 'time-based' : 'standard') : undefined,
     completionDurationMinutes: s.copy?.completionDurationMinutes,
     completionTime:

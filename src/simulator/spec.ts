@@ -75,6 +75,8 @@ export interface SnapshotSpec {
   /** 0–100; defaults to 100 when completed, 0 otherwise. */
   progress?: number;
   stateMessage?: string;
+  /** `archive`: moved to the archive tier (ModifySnapshotTier); default `standard`. */
+  storageTier?: 'standard' | 'archive';
   encrypted?: boolean;
   /** Key reference resolved in the owner's account and Region; omitted but encrypted: the default EBS key. */
   kmsKeyId?: string;

@@ -76,6 +76,7 @@ export interface SnapshotRecord {
   state: SnapshotState;
   progress: number;
   stateMessage?: string;
+  storageTier: 'standard' | 'archive';
   encrypted: boolean;
   kmsKeyArn?: string;
   startTime: number;
@@ -287,6 +288,7 @@ export class World {
       sizeGiB: spec.sizeGiB,
       state,
       progress: spec.progress ?? (state === 'completed' ? 100 : 0),
+      storageTier: spec.storageTier ?? 'standard',
       encrypted,
       startTime,
       description: spec.description ?? '',

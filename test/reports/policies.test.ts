@@ -27,6 +27,8 @@ const VOL = {
   keyed: 'vol-0fffffffffffffff1',
   plain: 'vol-01111111111111111',
   legacy: 'vol-02222222222222222',
+  warm: 'vol-03333333333333333',
+  archived: 'vol-04444444444444444',
 };
 const SNAP = {
   aOld: 'snap-0aaaaaaaaaaaa0001',
@@ -39,6 +41,8 @@ const SNAP = {
   keyed: 'snap-0ffffffffffff0001',
   plain: 'snap-01111111111110001',
   legacy: 'snap-02222222222220001',
+  warm: 'snap-03333333333330001',
+  archived: 'snap-04444444444440001',
 };
 const daily = { Backup: 'daily' };
 
@@ -153,6 +157,26 @@ function world() {
         encrypted: true,
         startTime: hoursAgo(2),
         tags: { DR: 'mixed' },
+      })
+      // Tagged DR=tiers: one standard snapshot, one in the archive tier (CopySnapshot refuses it).
+      .snapshot({
+        id: SNAP.warm,
+        ownerId: PROD_ID,
+        region: 'us-east-1',
+        volumeId: VOL.warm,
+        sizeGiB: 2,
+        startTime: hoursAgo(2),
+        tags: { DR: 'tiers' },
+      })
+      .snapshot({
+        id: SNAP.archived,
+        ownerId: PROD_ID,
+        region: 'us-east-1',
+        volumeId: VOL.archived,
+        sizeGiB: 2,
+        storageTier: 'archive',
+        startTime: hoursAgo(2),
+        tags: { DR: 'tiers' },
       })
       .build()
   );
@@ -416,5 +440,23 @@ describe('runDrPolicy against the AWS simulator', () => {
     const messages = await outbox();
     expect(messages.map((m) => [m.kind, m.channel])).toEqual([['channel.post', 'C0DRSTATUS']]);
     expect(messages[0]?.payload.text).toContain('DR policy *legacy-only* could not file its copies');
+  });
+
+  it('refuses an archived snapshot alone and files the others', async () => {
+    const result = await runDrPolicy(
+      deps(),
+      policy({
+        name: 'tiers',
+        source: { account: 'prod', region: 'us-east-1', tag: { key: 'DR', value: 'tiers' } },
+      }),
+    );
+    expect(result).toMatchObject({
+      outcome: 'filed',
+      snapshotIds: [SNAP.warm],
+      refused: [{ snapshotId: SNAP.archived, reason: expect.stringContaining('restore-snapshot-tier') }],
+    });
+    if (result.outcome !== 'filed') return;
+    const copies = await store.getCopies(result.requestNumber);
+    expect(copies.map((c) => c.source.snapshotId)).toEqual([SNAP.warm]);
   });
 });
