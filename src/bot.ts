@@ -19,6 +19,7 @@ import { CopyEventHandler } from './requests/copy-events.js';
 import { expire } from './requests/decisions.js';
 import { IdentityDirectory } from './requests/identities.js';
 import { handleIntent } from './requests/intents.js';
+import { nudgeWaitingRequests } from './requests/nudges.js';
 import { Presenter } from './requests/present.js';
 import { queueNotice } from './requests/queue-notice.js';
 import { RequestService } from './requests/service.js';
@@ -139,7 +140,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
       },
     }),
   );
-  const directory = new ApproverDirectory(config.approvals.approvers, web);
+  const directory = new ApproverDirectory(config.approvals.approvers, web, config.approvals.escalateTo);
   const identities = new IdentityDirectory(web);
   const presenter = new Presenter({ store, accounts, directory, now });
   const outbox = new OutboxSender({
@@ -236,7 +237,10 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     metrics,
     now,
     pollIntervalMs,
-    sweep: () => expire({ store, notify, now }),
+    sweep: async () => {
+      await expire({ store, notify, now });
+      await nudgeWaitingRequests({ store, approvals: config.approvals, notify, now });
+    },
     steps,
     inbox: { resume: (atStart) => inbox.resume(atStart) },
     owner,

@@ -158,6 +158,37 @@ export function checkApprovals(approvals: ApprovalsConfig, accounts: AccountInde
     }
     if (rule.required !== undefined) checkReachable(rule.required, [...path, 'required']);
   });
+  checkNudges(approvals, report);
+}
+
+/** Reminder and escalation (SPEC §5.3): each must come before the request expires, and escalate to somebody. */
+function checkNudges(approvals: ApprovalsConfig, report: Report): void {
+  const { expireAfterHours, remindAfterHours, escalateAfterHours, escalateTo = [] } = approvals;
+  for (const [key, hours] of [
+    ['remindAfterHours', remindAfterHours],
+    ['escalateAfterHours', escalateAfterHours],
+  ] as const) {
+    if (hours !== undefined && hours >= expireAfterHours) {
+      report(
+        ['approvals', key],
+        `${hours} hours is not before expireAfterHours (${expireAfterHours}): the request would expire first`,
+      );
+    }
+  }
+  if (escalateAfterHours !== undefined && escalateTo.length === 0) {
+    report(
+      ['approvals', 'escalateTo'],
+      'name whom to escalate to (Slack user or user-group IDs) for escalateAfterHours',
+    );
+  }
+  if (escalateAfterHours === undefined && escalateTo.length > 0) {
+    report(['approvals', 'escalateAfterHours'], 'set how many hours after filing to escalate to escalateTo');
+  }
+  const seen = new Set<string>();
+  escalateTo.forEach((approver, i) => {
+    if (seen.has(approver)) report(['approvals', 'escalateTo', i], `${approver} is listed twice`);
+    seen.add(approver);
+  });
 }
 
 export function checkLimits(limits: LimitsConfig, accounts: AccountIndex, report: Report): void {

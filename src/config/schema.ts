@@ -114,6 +114,10 @@ const channelIdSchema = z
   .string({ error: 'must be a Slack channel ID such as C0123ABCD' })
   .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD (not a #name)');
 
+/** A number of hours from filing (fractions allowed: 0.5 is 30 minutes). */
+const hoursSchema = () =>
+  z.number({ error: 'must be a number of hours' }).positive('must be a positive number of hours');
+
 const approverSchema = z
   .string({ error: 'must be a Slack user ID (U…/W…) or user-group ID (S…)' })
   .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user ID (U…/W…) or user-group ID (S…), not a name');
@@ -214,10 +218,12 @@ export const approvalsSchema = z.strictObject({
   allowSelfApproval: z
     .boolean({ error: 'must be true or false' })
     .default(CONFIG_DEFAULTS.approvals.allowSelfApproval),
-  expireAfterHours: z
-    .number({ error: 'must be a number of hours' })
-    .positive('must be a positive number of hours')
-    .default(CONFIG_DEFAULTS.approvals.expireAfterHours),
+  expireAfterHours: hoursSchema().default(CONFIG_DEFAULTS.approvals.expireAfterHours),
+  remindAfterHours: hoursSchema().optional(),
+  escalateAfterHours: hoursSchema().optional(),
+  escalateTo: z
+    .array(approverSchema, { error: 'must be a list of Slack user or user-group IDs' })
+    .default([]),
   rules: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
 });
 

@@ -80,7 +80,7 @@ export async function runDoctorCli(
         retryConfig: { retries: 1 },
         timeout: 10_000,
       });
-      rows.push(...(await checkApprovers(config.approvals.approvers, webClientPort(client))));
+      rows.push(...(await checkApprovers(config.approvals, webClientPort(client))));
     } else {
       output.out('Approvers not checked in Slack: set SLACK_BOT_TOKEN to check them (users:read).\n');
     }

@@ -113,3 +113,18 @@ export function expiresAt(createdAt: Date, hours: number): Date {
 export function isExpired(createdAt: Date, hours: number, now: Date): boolean {
   return now.getTime() >= expiresAt(createdAt, hours).getTime();
 }
+
+/**
+ * Whom a reminder names (SPEC §5.3): the configured approvers (user groups as groups), and the
+ * escalated ones once the request was escalated, less the requester (unless they may approve
+ * their own) and those who already approved.
+ */
+export function mayStillApprove(
+  config: Pick<ApprovalsConfig, 'approvers' | 'escalateTo' | 'allowSelfApproval'>,
+  request: { requesterId: string; approvedBy: string[]; escalated: boolean },
+): string[] {
+  const listed = [...config.approvers, ...(request.escalated ? (config.escalateTo ?? []) : [])];
+  return [...new Set(listed)].filter(
+    (id) => !request.approvedBy.includes(id) && (config.allowSelfApproval || id !== request.requesterId),
+  );
+}

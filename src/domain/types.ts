@@ -181,6 +181,11 @@ export interface ApprovalsConfig {
   required: number;
   allowSelfApproval: boolean;
   expireAfterHours: number;
+  /** A reminder in the card's thread this long after filing (SPEC §5.3). */
+  remindAfterHours?: number;
+  /** This long after filing, `escalateTo` are added as approvers of the request and mentioned. */
+  escalateAfterHours?: number;
+  escalateTo?: string[];
   rules: ApprovalRule[];
 }
 

@@ -1,9 +1,15 @@
 import type { SlackWeb } from '../slack/web.js';
 
+/** What decides whether escalated approvers count for a request: whether it was escalated. */
+export interface EscalationState {
+  escalatedAt: Date | null;
+}
+
 /**
  * Who counts as an approver: configured user IDs, plus members of configured user groups (S…)
  * resolved through Slack and cached briefly, so a click is answered fast and membership changes
- * still take effect within a minute.
+ * still take effect within a minute. The `escalateTo` approvers count only for a request that was
+ * escalated (SPEC §5.3).
  */
 export class ApproverDirectory {
   private readonly cache = new Map<string, { members: Set<string>; until: number }>();
@@ -11,13 +17,25 @@ export class ApproverDirectory {
   constructor(
     private readonly approvers: string[],
     private readonly web: Pick<SlackWeb, 'usergroupMembers'>,
+    private readonly escalateTo: string[] = [],
     private readonly nowMs: () => number = Date.now,
     private readonly ttlMs = 60_000,
   ) {}
 
-  async isApprover(userId: string): Promise<boolean> {
-    if (this.approvers.includes(userId)) return true;
-    for (const group of this.approvers.filter((a) => a.startsWith('S'))) {
+  /** A configured approver (of any request). */
+  isApprover(userId: string): Promise<boolean> {
+    return this.isIn(this.approvers, userId);
+  }
+
+  /** May decide this request: a configured approver, or an escalated one once it was escalated. */
+  async isApproverOf(request: EscalationState, userId: string): Promise<boolean> {
+    if (await this.isApprover(userId)) return true;
+    return request.escalatedAt !== null && this.isIn(this.escalateTo, userId);
+  }
+
+  private async isIn(list: string[], userId: string): Promise<boolean> {
+    if (list.includes(userId)) return true;
+    for (const group of list.filter((a) => a.startsWith('S'))) {
       if ((await this.members(group)).has(userId)) return true;
     }
     return false;

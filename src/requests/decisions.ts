@@ -10,7 +10,7 @@ import type { IdentityCheck, IdentityDirectory } from './identities.js';
 export interface DecisionDeps {
   store: Store;
   approvals: ApprovalsConfig;
-  directory: Pick<ApproverDirectory, 'isApprover'>;
+  directory: Pick<ApproverDirectory, 'isApproverOf'>;
   identities: Pick<IdentityDirectory, 'check'>;
   notify: Notifier;
   now: () => Date;
@@ -93,7 +93,7 @@ export async function decide(
   const label = requestLabel(input.n);
   // Outside the transaction: waiting for the card's record and the Slack look-ups take time.
   const seen = await getRequestOnceCardRecorded(deps.store, input.n, input.via);
-  const who = seen ? await lookUpDecider(deps, input.userId) : { isApprover: false };
+  const who = seen ? await lookUpDecider(deps, seen, input.userId) : { isApprover: false };
   return deps.store.transaction(async (tx) => {
     const notify = deps.notify.within(tx);
     const at = deps.now();
@@ -237,9 +237,11 @@ interface Decider {
 
 async function lookUpDecider(
   deps: Pick<DecisionDeps, 'directory' | 'identities'>,
+  request: RequestRecord,
   userId: string,
 ): Promise<Decider> {
-  const isApprover = await deps.directory.isApprover(userId);
+  // Read before the request's lock: an escalation committed meanwhile counts from the next click.
+  const isApprover = await deps.directory.isApproverOf(request, userId);
   return isApprover ? { isApprover, identity: await deps.identities.check(userId) } : { isApprover };
 }
 
@@ -293,7 +295,7 @@ export async function mayDecide(
 ): Promise<boolean> {
   const request = await deps.store.getRequest(input.n);
   if (!request) return false;
-  const who = await lookUpDecider(deps, input.userId);
+  const who = await lookUpDecider(deps, request, input.userId);
   if (refusal(deps, request, input, who)) return false;
   return !(request.expiresAt && request.expiresAt.getTime() <= deps.now().getTime());
 }

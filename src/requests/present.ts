@@ -11,7 +11,7 @@ import { toRequestView } from './views.js';
 export interface PresenterDeps {
   store: Store;
   accounts: AccountConfig[];
-  directory: Pick<ApproverDirectory, 'isApprover'>;
+  directory: Pick<ApproverDirectory, 'isApproverOf'>;
   now?: () => Date;
 }
 
@@ -47,15 +47,14 @@ export class Presenter implements Renderer {
       store.listRequests({ states: ['pending_approval'], limit: 20 }),
       store.queueSnapshot(),
     ]);
-    const isApprover = await this.deps.directory.isApprover(userId);
     const waiting = [];
-    if (isApprover) {
-      for (const r of pending) {
-        const decisions = await store.listDecisions(r.n);
-        if (r.requesterId === userId || decisions.some((d) => d.userId === userId)) continue;
-        const loaded = await this.view(r.n);
-        if (loaded) waiting.push(loaded.view);
-      }
+    for (const r of pending) {
+      // Per request: escalated approvers may decide only the requests that were escalated.
+      if (!(await this.deps.directory.isApproverOf(r, userId))) continue;
+      const decisions = await store.listDecisions(r.n);
+      if (r.requesterId === userId || decisions.some((d) => d.userId === userId)) continue;
+      const loaded = await this.view(r.n);
+      if (loaded) waiting.push(loaded.view);
     }
     const mineViews = [];
     for (const r of mine) {

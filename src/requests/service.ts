@@ -246,7 +246,7 @@ export class RequestService {
     const label = requestLabel(n);
     const request = await store.getRequest(n);
     if (!request) return this.answer(asked, `${label} does not exist.`);
-    if (request.requesterId !== userId && !(await directory.isApprover(userId))) {
+    if (request.requesterId !== userId && !(await directory.isApproverOf(request, userId))) {
       return this.answer(asked, `Only the requester or an approver can cancel ${label}.`);
     }
     await store.transaction(async (tx) => {

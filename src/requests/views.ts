@@ -38,6 +38,7 @@ export function toRequestView(input: {
     ...(request.expiresAt ? { expiresAt: request.expiresAt } : {}),
     warnings: details.warnings,
     requiredApprovals: request.requiredApprovals,
+    ...(request.escalatedAt ? { escalatedAt: request.escalatedAt } : {}),
     decisions: decisions.map((d) => ({
       userId: d.userId,
       decision: d.decision,

@@ -13,6 +13,7 @@ export type OutboxPayload =
   | { type: 'request.reply'; n: number; text: string }
   | { type: 'card.post'; n: number }
   | { type: 'card.update'; n: number }
+  | { type: 'card.reply'; n: number; text: string }
   | { type: 'channel.post'; text: string; blocks?: types.KnownBlock[] }
   | { type: 'dm'; userId: string; text: string }
   | { type: 'ephemeral'; userId: string; text: string }
@@ -165,6 +166,18 @@ export class Notifier {
       payload: { type: 'card.update', n },
       at,
       coalesce: true,
+    });
+  }
+
+  /** A reply in the approval card's thread, where approvers look (reminders, escalation). */
+  cardReply(n: number, text: string, at: Date, dedupeKey: string) {
+    return this.put({
+      channel: this.approvalsChannel,
+      threadKey: cardThreadKey(n),
+      kind: 'card.reply',
+      payload: { type: 'card.reply', n, text },
+      at,
+      dedupeKey,
     });
   }
 

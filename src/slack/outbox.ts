@@ -283,6 +283,11 @@ export class OutboxSender {
         await web.update({ ...r.request.approvalCard, ...r.message });
         return r.request.approvalCard;
       }
+      case 'card.reply': {
+        const card = (await store.getRequest(p.n))?.approvalCard;
+        if (!card) return { skipped: 'no card' };
+        return web.postMessage({ channel: card.channel, thread_ts: card.ts, text: p.text });
+      }
       case 'channel.post':
         return web.postMessage({
           channel: m.channel,

@@ -48,6 +48,7 @@ import {
   approveRequest,
   type Ctx,
   cancelRequest,
+  claimApprovalNudges,
   expireRequests,
   fileRequest,
   findRequestByIntent,
@@ -133,6 +134,7 @@ export function createKyselyStore(
     approveRequest: (n, at) => approveRequest(ctx, n, at),
     cancelRequest: (n, at, by) => cancelRequest(ctx, n, at, by),
     expireRequests: (now) => expireRequests(ctx, now),
+    claimApprovalNudges: (kind, filedBy, at) => claimApprovalNudges(ctx, kind, filedBy, at),
 
     claimStartableCopies: (input) => claimStartableCopies(ctx, input),
     markCopyStarted: (id, input) => markCopyStarted(ctx, id, input),

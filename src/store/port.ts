@@ -83,6 +83,9 @@ export interface FileRequestInput {
   intentId?: number;
 }
 
+/** The two nudges of a request left waiting for approval (SPEC §5.3). */
+export type ApprovalNudge = 'remind' | 'escalate';
+
 export interface RequestRecord {
   n: number;
   requesterId: string;
@@ -98,6 +101,10 @@ export interface RequestRecord {
   approvalCard: SlackRef | null;
   approvedAt: Date | null;
   closedBy: string | null;
+  /** When the approval reminder was sent (SPEC §5.3), once. */
+  remindedAt: Date | null;
+  /** When the request was escalated to `escalateTo`, whose members may approve it from then on. */
+  escalatedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -445,6 +452,12 @@ export interface Store {
   cancelRequest(n: number, at: Date, by: string): Promise<CancelResult>;
   /** Expires pending requests whose expiresAt has passed; returns them. */
   expireRequests(now: Date): Promise<RequestRecord[]>;
+  /**
+   * Claims the reminder (or escalation) of pending, unexpired requests filed at or before
+   * `filedBy` that have not had it yet, marking it sent at `at`; returns the claimed requests. A
+   * guarded update: of replicas sweeping at once, each request is returned to exactly one.
+   */
+  claimApprovalNudges(kind: ApprovalNudge, filedBy: Date, at: Date): Promise<RequestRecord[]>;
 
   // Copies and slots (SPEC §6)
   claimStartableCopies(input: ClaimInput): Promise<CopyRecord[]>;

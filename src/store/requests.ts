@@ -4,6 +4,7 @@ import type { CopyState, RequestState } from '../domain/types.js';
 import { aggregateRequestState } from './aggregate.js';
 import { type Db, type EngineProfile, inWriteTransaction, lockRequests } from './engine.js';
 import type {
+  ApprovalNudge,
   CancelResult,
   CopyRecord,
   DecisionRecord,
@@ -350,6 +351,29 @@ export async function expireRequests({ db, engine }: Ctx, now: Date): Promise<Re
       rows.map((r) => Number(r.n)),
       at,
     );
+    return rows.map(toRequest).sort((a, b) => a.n - b.n);
+  });
+}
+
+export async function claimApprovalNudges(
+  { db, engine }: Ctx,
+  kind: ApprovalNudge,
+  filedBy: Date,
+  now: Date,
+): Promise<RequestRecord[]> {
+  const at = iso(now);
+  const column = kind === 'remind' ? 'reminded_at' : 'escalated_at';
+  return inWriteTransaction(db, engine, null, async (trx) => {
+    const rows = await trx
+      .updateTable('requests')
+      .set({ [column]: at })
+      .where('state', '=', 'pending_approval')
+      .where(column, 'is', null)
+      .where('created_at', '<=', iso(filedBy))
+      // A request past its deadline is expired by the same sweep, not nudged.
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
+      .returningAll()
+      .execute();
     return rows.map(toRequest).sort((a, b) => a.n - b.n);
   });
 }

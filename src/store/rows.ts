@@ -35,6 +35,8 @@ export function toRequest(r: Selectable<RequestsTable>): RequestRecord {
       r.card_channel !== null && r.card_ts !== null ? { channel: r.card_channel, ts: r.card_ts } : null,
     approvedAt: dateOrNull(r.approved_at),
     closedBy: r.closed_by,
+    remindedAt: dateOrNull(r.reminded_at),
+    escalatedAt: dateOrNull(r.escalated_at),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };

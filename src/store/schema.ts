@@ -25,6 +25,8 @@ export interface RequestsTable {
   created_at: string;
   updated_at: string;
   intent_id: number | null;
+  reminded_at: string | null;
+  escalated_at: string | null;
 }
 
 export interface CopiesTable {

@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       required: 1,
       allowSelfApproval: false,
       expireAfterHours: 24,
+      escalateTo: [],
       rules: [{ when: { crossAccount: true }, required: 2 }],
     });
     expect(config.limits).toEqual({
@@ -97,6 +98,7 @@ describe('loadConfig', () => {
       required: 1,
       allowSelfApproval: false,
       expireAfterHours: 24,
+      escalateTo: [],
       rules: [],
     });
     expect(config.limits).toEqual({ concurrentCopies: 20, overrides: [] });
@@ -167,8 +169,58 @@ describe('loadConfig', () => {
     expect(policy?.channel).toBe('C0DR');
   });
 
+  it('accepts a reminder and an escalation in hours, fractions allowed', () => {
+    const raw: Loose = minimal();
+    Object.assign(raw.approvals, {
+      remindAfterHours: 0.5,
+      escalateAfterHours: 8,
+      escalateTo: ['S0LEADS', 'U0LEAD'],
+    });
+    expect(configFromObject(raw).approvals).toMatchObject({
+      remindAfterHours: 0.5,
+      escalateAfterHours: 8,
+      escalateTo: ['S0LEADS', 'U0LEAD'],
+    });
+  });
+
   // Each row: one change to a valid config → the exact problem line expected.
   const badCases: Array<[string, Mutate, string]> = [
+    [
+      'a reminder after zero hours',
+      (c) => {
+        c.approvals.remindAfterHours = 0;
+      },
+      'approvals.remindAfterHours: must be a positive number of hours',
+    ],
+    [
+      'a reminder after the request has expired',
+      (c) => {
+        c.approvals.remindAfterHours = 24;
+      },
+      'approvals.remindAfterHours: 24 hours is not before expireAfterHours (24): the request would expire first',
+    ],
+    [
+      'an escalation to nobody',
+      (c) => {
+        c.approvals.escalateAfterHours = 8;
+      },
+      'approvals.escalateTo: name whom to escalate to (Slack user or user-group IDs) for escalateAfterHours',
+    ],
+    [
+      'escalation approvers without a time',
+      (c) => {
+        c.approvals.escalateTo = ['S0LEADS'];
+      },
+      'approvals.escalateAfterHours: set how many hours after filing to escalate to escalateTo',
+    ],
+    [
+      'an escalation approver given by name',
+      (c) => {
+        c.approvals.escalateAfterHours = 8;
+        c.approvals.escalateTo = ['@leads'];
+      },
+      'approvals.escalateTo[0]: must be a Slack user ID (U…/W…) or user-group ID (S…), not a name',
+    ],
     [
       'a short account id',
       (c) => {

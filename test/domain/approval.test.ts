@@ -3,6 +3,7 @@ import {
   checkApprover,
   expiresAt,
   isExpired,
+  mayStillApprove,
   type RecordedDecision,
   requiredApprovals,
   tally,
@@ -188,5 +189,35 @@ describe('expiry', () => {
     { name: 'is expired after the deadline', now: '2024-01-03T00:00:00.000Z', expired: true },
   ])('$name', ({ now, expired }) => {
     expect(isExpired(created, 24, new Date(now))).toBe(expired);
+  });
+});
+
+describe('mayStillApprove (whom a reminder names)', () => {
+  const approvals = {
+    approvers: ['U1', 'U2', 'S1', 'U0REQ'],
+    escalateTo: ['S9', 'U2'],
+    allowSelfApproval: false,
+  };
+
+  it('names the configured approvers who have not approved, never the requester', () => {
+    expect(
+      mayStillApprove(approvals, { requesterId: 'U0REQ', approvedBy: ['U1'], escalated: false }),
+    ).toEqual(['U2', 'S1']);
+  });
+
+  it('adds the escalated approvers once the request was escalated, each once', () => {
+    expect(mayStillApprove(approvals, { requesterId: 'U0REQ', approvedBy: [], escalated: true })).toEqual([
+      'U1',
+      'U2',
+      'S1',
+      'S9',
+    ]);
+  });
+
+  it('names the requester when self-approval is allowed', () => {
+    const self = { ...approvals, allowSelfApproval: true };
+    expect(mayStillApprove(self, { requesterId: 'U0REQ', approvedBy: [], escalated: false })).toContain(
+      'U0REQ',
+    );
   });
 });

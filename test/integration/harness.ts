@@ -57,6 +57,11 @@ export interface Harness {
   config: BotConfig;
   send: SlackSender;
   dir: string;
+  /**
+   * Starts another bot on the same database, Slack stand-in and simulator (a restart, or a second
+   * replica on PostgreSQL); the caller stops it, or makes it `bot` for `close` to stop.
+   */
+  startReplica(): Promise<RunningBot>;
   close(): Promise<void>;
 }
 
@@ -95,30 +100,34 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const config = parseConfigText(o.configYaml ?? testConfigYaml(), 'test config');
   slack.userGroups.set('S0DRTEAM', ['U0GROUPMEMBER']);
   await o.beforeBot?.(slack);
-  const bot = await startBot({
-    env,
-    config,
-    log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    pollIntervalMs: o.pollIntervalMs ?? 150,
-    slackChannelIntervalMs: 0,
-    ...(o.now ? { now: o.now } : {}),
-    ...(o.drillPollMs !== undefined ? { drillPollMs: o.drillPollMs } : {}),
-  });
+  const start = () =>
+    startBot({
+      env,
+      config,
+      log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      pollIntervalMs: o.pollIntervalMs ?? 150,
+      slackChannelIntervalMs: 0,
+      ...(o.now ? { now: o.now } : {}),
+      ...(o.drillPollMs !== undefined ? { drillPollMs: o.drillPollMs } : {}),
+    });
+  const bot = await start();
   const send = new SlackSender(`http://127.0.0.1:${bot.port}`, SIGNING_SECRET, () => slack.responseUrl());
-  return {
+  const harness: Harness = {
     sim,
     slack,
     bot,
     config,
     send,
     dir,
+    startReplica: start,
     async close() {
-      await bot.stop();
+      await harness.bot.stop();
       await sim.close();
       await slack.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails with `what`. */

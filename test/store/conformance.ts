@@ -211,6 +211,47 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       expect((await store.getRequest(approved.request.n))?.state).toBe('approved');
       expect(await store.expireRequests(at(61))).toEqual([]);
     });
+
+    it('claims a reminder once per pending request filed long enough ago, and apart from the escalation', async () => {
+      const old = await store.fileRequest(filing({ at: at(0), expiresAt: at(600) }));
+      const recent = await store.fileRequest(filing({ at: at(30), expiresAt: at(600) }));
+      await fileQueued([newCopy()], at(0));
+      const rejected = await store.fileRequest(filing({ at: at(0), expiresAt: at(600) }));
+      await store.transitionRequest(rejected.request.n, {
+        from: ['pending_approval'],
+        to: 'rejected',
+        at: at(1),
+      });
+      const lapsed = await store.fileRequest(filing({ at: at(0), expiresAt: at(5) }));
+
+      const reminded = await store.claimApprovalNudges('remind', at(10), at(40));
+      expect(reminded.map((r) => r.n)).toEqual([old.request.n]);
+      expect(reminded[0]).toMatchObject({ remindedAt: at(40), escalatedAt: null });
+      expect(await store.claimApprovalNudges('remind', at(10), at(41))).toEqual([]);
+      expect((await store.getRequest(lapsed.request.n))?.remindedAt).toBeNull();
+
+      const escalated = await store.claimApprovalNudges('escalate', at(30), at(42));
+      expect(escalated.map((r) => r.n)).toEqual([old.request.n, recent.request.n]);
+      expect(await store.getRequest(old.request.n)).toMatchObject({
+        remindedAt: at(40),
+        escalatedAt: at(42),
+      });
+      expect((await store.getRequest(recent.request.n))?.remindedAt).toBeNull();
+    });
+
+    it('gives each reminder to exactly one of replicas claiming at once', async () => {
+      const filed = await Promise.all(
+        Array.from({ length: 6 }, () => store.fileRequest(filing({ at: at(0), expiresAt: at(600) }))),
+      );
+      const other = await peer();
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? other : store).claimApprovalNudges('remind', at(1), at(2)),
+        ),
+      );
+      const claimed = claims.flat().map((r) => r.n);
+      expect(claimed.sort((a, b) => a - b)).toEqual(filed.map((f) => f.request.n).sort((a, b) => a - b));
+    });
   });
 
   describe('cancel', () => {

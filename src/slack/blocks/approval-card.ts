@@ -1,5 +1,5 @@
 import { requestLabel } from '../../domain/types.js';
-import { clip, code, escapeSlack, mention } from './format.js';
+import { clip, code, escapeSlack, mention, slackDate } from './format.js';
 import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
 import { formatSize, LIST_CHARS_MAX, packLines, restLines, sectionsOf, totalsLines } from './summary.js';
@@ -47,7 +47,10 @@ function sourceLine(copy: CopyView): string {
 export function approvalsTally(view: RequestView): string {
   if (view.policyName) return 'Approvals: by the DR policy';
   const given = [...new Set(view.decisions.filter((d) => d.decision === 'approve').map((d) => d.userId))];
-  return `Approvals ${given.length}/${view.requiredApprovals}${given.length ? `: ${given.map(mention).join(', ')}` : ''}`;
+  const tally = `Approvals ${given.length}/${view.requiredApprovals}${given.length ? `: ${given.map(mention).join(', ')}` : ''}`;
+  return view.escalatedAt && view.state === 'pending_approval'
+    ? `${tally} · escalated ${slackDate(view.escalatedAt)} (see the thread)`
+    : tally;
 }
 
 /** Totals a full copy would move, counting each source once per destination Region. */

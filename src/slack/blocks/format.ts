@@ -11,6 +11,7 @@ export function slackDate(at: Date, fallback?: string): string {
 
 export function mention(userId: string): string {
   // User IDs come from Slack payloads, never from typed text; still refuse anything that is not an ID.
+  if (/^S[A-Z0-9]+$/.test(userId)) return `<!subteam^${userId}>`; // a user group (configured approvers)
   return /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeSlack(userId);
 }
 

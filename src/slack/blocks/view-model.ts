@@ -65,6 +65,8 @@ export interface RequestView {
   expiresAt?: Date;
   warnings: string[];
   requiredApprovals: number;
+  /** When it was escalated to `approvals.escalateTo` (SPEC §5.3). */
+  escalatedAt?: Date;
   decisions: Array<{ userId: string; decision: Decision; at: Date; reason?: string }>;
   copies: CopyView[];
 }

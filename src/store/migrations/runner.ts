@@ -15,6 +15,7 @@ import { durable } from './0004_durable.js';
 import { approvals } from './0005_approvals.js';
 import { dr } from './0006_dr.js';
 import { shareRemoval } from './0007_share_removal.js';
+import { approvalNudges } from './0008_approval_nudges.js';
 
 export interface Migration {
   id: number;
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   approvals,
   dr,
   shareRemoval,
+  approvalNudges,
 ];
 
 export class MigrationError extends Error {

@@ -1,0 +1,96 @@
+/**
+ * Reminders and escalation of requests left waiting for approval (SPEC §5.3). Called by the
+ * engine's sweep on every replica: the store hands each nudge to one sweeper (a guarded update),
+ * and the claim, its audit entry and its message commit together, so each is sent once, also
+ * across a restart.
+ */
+import { mayStillApprove } from '../domain/approval.js';
+import type { ApprovalsConfig } from '../domain/types.js';
+import { requestLabel } from '../domain/types.js';
+import { mention } from '../slack/blocks/format.js';
+import type { Notifier } from '../slack/outbox-messages.js';
+import type { ApprovalNudge, RequestRecord, Store } from '../store/port.js';
+
+export interface NudgeDeps {
+  store: Store;
+  approvals: ApprovalsConfig;
+  notify: Notifier;
+  now: () => Date;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Sends the reminders and escalations that are due; returns how many. */
+export async function nudgeWaitingRequests(deps: NudgeDeps): Promise<number> {
+  const { remindAfterHours, escalateAfterHours, escalateTo = [] } = deps.approvals;
+  let sent = 0;
+  if (remindAfterHours !== undefined) sent += await sendDue(deps, 'remind', remindAfterHours);
+  if (escalateAfterHours !== undefined && escalateTo.length > 0) {
+    sent += await sendDue(deps, 'escalate', escalateAfterHours);
+  }
+  return sent;
+}
+
+async function sendDue(deps: NudgeDeps, kind: ApprovalNudge, hours: number): Promise<number> {
+  return deps.store.transaction(async (tx) => {
+    const notify = deps.notify.within(tx);
+    const at = deps.now();
+    const due = await tx.claimApprovalNudges(kind, new Date(at.getTime() - hours * HOUR_MS), at);
+    for (const request of due) {
+      const approved = (await tx.listDecisions(request.n))
+        .filter((d) => d.decision === 'approve')
+        .map((d) => d.userId);
+      const nudge = nudgeOf(kind, deps.approvals, request, hours, approved);
+      await tx.appendAudit({
+        at,
+        actor: 'bot',
+        action: nudge.action,
+        requestNumber: request.n,
+        detail: nudge.detail,
+      });
+      await notify.cardReply(request.n, nudge.text, at, nudge.dedupeKey);
+      // The card says it was escalated; the App Home of the escalated approvers lists it.
+      if (kind === 'escalate') await notify.cardChanged(request.n, at);
+    }
+    return due.length;
+  });
+}
+
+function nudgeOf(
+  kind: ApprovalNudge,
+  approvals: ApprovalsConfig,
+  request: RequestRecord,
+  hours: number,
+  approved: string[],
+): { text: string; action: string; detail: Record<string, unknown>; dedupeKey: string } {
+  const label = requestLabel(request.n);
+  const waited = `has waited ${hoursText(hours)} for approval`;
+  if (kind === 'escalate') {
+    const to = approvals.escalateTo ?? [];
+    return {
+      text: `:rotating_light: ${label} ${waited}: escalated to ${to.map(mention).join(', ')}, who may now approve it too.`,
+      action: 'approval.escalated',
+      detail: { escalateTo: to, afterHours: hours },
+      dedupeKey: `escalated:${request.n}`,
+    };
+  }
+  const who = mayStillApprove(approvals, {
+    requesterId: request.requesterId,
+    approvedBy: approved,
+    escalated: request.escalatedAt !== null,
+  });
+  const mayApprove = who.length
+    ? `${who.map(mention).join(', ')} may still approve it.`
+    : 'Nobody configured may approve it any more: ask an admin to add approvers.';
+  return {
+    text: `:bell: ${label} from ${mention(request.requesterId)} ${waited} (${approved.length}/${request.requiredApprovals}). ${mayApprove}`,
+    action: 'approval.reminded',
+    detail: { mayApprove: who, afterHours: hours },
+    dedupeKey: `reminded:${request.n}`,
+  };
+}
+
+function hoursText(hours: number): string {
+  if (hours < 1) return `${Math.round(hours * 60)} minutes`;
+  return `${hours} hour${hours === 1 ? '' : 's'}`;
+}
