@@ -15,6 +15,7 @@ import { startSchedules } from './reports/scheduler.js';
 import { ReportService } from './reports/service.js';
 import { ApproverDirectory } from './requests/approvers.js';
 import { filingAws } from './requests/aws-reads.js';
+import { cardRecipients } from './requests/card-recipients.js';
 import { CopyEventHandler } from './requests/copy-events.js';
 import { expire } from './requests/decisions.js';
 import { IdentityDirectory } from './requests/identities.js';
@@ -143,6 +144,9 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
   const directory = new ApproverDirectory(config.approvals.approvers, web, config.approvals.escalateTo);
   const identities = new IdentityDirectory(web);
   const presenter = new Presenter({ store, accounts, directory, now });
+  const dmCards = config.approvals.notify?.includes('dm') ?? false;
+  // The outbox wakes on every enqueue; it is created just below and only kicked once running.
+  const notify = new Notifier(store, config.slack.approvalsChannel, () => outbox.kick(), dmCards);
   const outbox = new OutboxSender({
     store,
     web,
@@ -153,8 +157,16 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     // On SQLite the process lock proves a previous sender is dead: its leases need not expire first.
     releaseLeasesAtStart: !store.capabilities.sharedAcrossProcesses,
     ...(o.slackChannelIntervalMs !== undefined ? { channelIntervalMs: o.slackChannelIntervalMs } : {}),
+    ...(dmCards
+      ? {
+          cardDms: {
+            recipients: (request) =>
+              cardRecipients({ store, approvals: config.approvals, directory, identities }, request),
+            enqueue: (n, userId, at) => notify.cardDm(n, userId, at),
+          },
+        }
+      : {}),
   });
-  const notify = new Notifier(store, config.slack.approvalsChannel, () => outbox.kick());
 
   const pollIntervalMs = o.pollIntervalMs ?? config.polling.intervalSeconds * 1000;
   let dispatcher: Dispatcher | undefined;

@@ -224,6 +224,15 @@ export const approvalsSchema = z.strictObject({
   escalateTo: z
     .array(approverSchema, { error: 'must be a list of Slack user or user-group IDs' })
     .default([]),
+  notify: z
+    .array(z.enum(['channel', 'dm'], { error: 'must be channel or dm' }), {
+      error: 'must be a list: [channel] or [channel, dm]',
+    })
+    .refine((where) => where.includes('channel'), {
+      error:
+        'must include channel: the card in the approvals channel carries the thread; add dm to also send it to each approver',
+    })
+    .default(['channel']),
   rules: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
 });
 

@@ -186,6 +186,8 @@ export interface ApprovalsConfig {
   /** This long after filing, `escalateTo` are added as approvers of the request and mentioned. */
   escalateAfterHours?: number;
   escalateTo?: string[];
+  /** Where the card goes: always the approvals channel; with `dm`, also to each eligible approver. */
+  notify?: Array<'channel' | 'dm'>;
   rules: ApprovalRule[];
 }
 

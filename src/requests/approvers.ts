@@ -33,6 +33,17 @@ export class ApproverDirectory {
     return request.escalatedAt !== null && this.isIn(this.escalateTo, userId);
   }
 
+  /** Every user who may decide this request: listed users and user-group members, each once. */
+  async usersOf(request: EscalationState): Promise<string[]> {
+    const lists = request.escalatedAt !== null ? [...this.approvers, ...this.escalateTo] : this.approvers;
+    const users = new Set<string>();
+    for (const entry of lists) {
+      if (!entry.startsWith('S')) users.add(entry);
+      else for (const member of await this.members(entry)) users.add(member);
+    }
+    return [...users];
+  }
+
   private async isIn(list: string[], userId: string): Promise<boolean> {
     if (list.includes(userId)) return true;
     for (const group of list.filter((a) => a.startsWith('S'))) {

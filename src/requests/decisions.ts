@@ -3,7 +3,7 @@ import type { ApprovalsConfig, Decision } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
 import { escapeSlack, mention } from '../slack/blocks/format.js';
 import type { Notifier, ReplyTo } from '../slack/outbox-messages.js';
-import type { RequestRecord, SlackRef, Store } from '../store/port.js';
+import type { CardCopy, RequestRecord, SlackRef, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
 import type { IdentityCheck, IdentityDirectory } from './identities.js';
 
@@ -102,9 +102,11 @@ export async function decide(
       return result;
     };
     const request = await tx.lockRequest(input.n);
+    const copies = request && input.via ? await tx.listCardCopies(input.n) : [];
     if (
       input.via &&
-      request?.approvalCard === null &&
+      request &&
+      cardNotRecordedYet(request, copies, input.userId, input.via) &&
       at.getTime() - asked.receivedAt.getTime() < CARD_PATIENCE_MS
     ) {
       // Slack shows a card the bot has not recorded yet: its post was taken over from a process
@@ -113,7 +115,7 @@ export async function decide(
       // the card is recorded. Refusing it lost acknowledged clicks (found by `npm run chaos`).
       throw new Error(`${label}'s approval card is not recorded yet; the click is carried out once it is`);
     }
-    const refused = refusal(deps, request, input, who);
+    const refused = refusal(deps, request, input, who, copies);
     if (refused) {
       if (refused.audit) {
         await tx.appendAudit({
@@ -254,13 +256,11 @@ function refusal(
   request: RequestRecord | undefined,
   input: DecisionInput,
   who: Decider,
+  copies: CardCopy[],
 ): { outcome: 'refused' | 'noop'; message: string; audit?: true } | undefined {
   const label = requestLabel(input.n);
   if (!request) return { outcome: 'refused', message: `${label} does not exist.` };
-  if (
-    input.via &&
-    (request.approvalCard?.channel !== input.via.channel || request.approvalCard?.ts !== input.via.ts)
-  ) {
+  if (input.via && !isCardOf(request, copies, input.userId, input.via)) {
     return {
       outcome: 'refused',
       message: `That button does not belong to ${label}'s approval card; nothing was changed.`,
@@ -285,6 +285,31 @@ function refusal(
 }
 
 /**
+ * A click counts from the request's card in the approvals channel, or from the clicker's own DM
+ * copy of it. In their DM any message of the card counts: a DM post retried after a lost answer
+ * leaves two, and only the newer is recorded.
+ */
+function isCardOf(request: RequestRecord, copies: CardCopy[], userId: string, via: SlackRef): boolean {
+  const card = request.approvalCard;
+  if (card?.channel === via.channel && card.ts === via.ts) return true;
+  return copies.some((c) => c.userId === userId && c.channel === via.channel);
+}
+
+/**
+ * The click came from a card whose post Slack answered but the bot has not recorded yet: the
+ * channel's card before its record, or a DM (D…) copy for the clicker not recorded yet.
+ */
+function cardNotRecordedYet(
+  request: RequestRecord,
+  copies: CardCopy[],
+  userId: string,
+  via: SlackRef,
+): boolean {
+  if (request.approvalCard === null) return true;
+  return via.channel.startsWith('D') && !copies.some((c) => c.userId === userId);
+}
+
+/**
  * Whether a Reject click may open the reason form: the same checks as the decision itself, made
  * on a read (no lock, nothing written), as the form must open within Slack's 3 s. The submitted
  * form is decided again under the request's lock.
@@ -296,7 +321,8 @@ export async function mayDecide(
   const request = await deps.store.getRequest(input.n);
   if (!request) return false;
   const who = await lookUpDecider(deps, request, input.userId);
-  if (refusal(deps, request, input, who)) return false;
+  const copies = input.via ? await deps.store.listCardCopies(input.n) : [];
+  if (refusal(deps, request, input, who, copies)) return false;
   return !(request.expiresAt && request.expiresAt.getTime() <= deps.now().getTime());
 }
 

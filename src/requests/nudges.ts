@@ -49,8 +49,12 @@ async function sendDue(deps: NudgeDeps, kind: ApprovalNudge, hours: number): Pro
         detail: nudge.detail,
       });
       await notify.cardReply(request.n, nudge.text, at, nudge.dedupeKey);
-      // The card says it was escalated; the App Home of the escalated approvers lists it.
-      if (kind === 'escalate') await notify.cardChanged(request.n, at);
+      // The card says it was escalated; the App Home of the escalated approvers lists it, and
+      // with DM cards they get theirs (those who had one are not sent another).
+      if (kind === 'escalate') {
+        await notify.cardChanged(request.n, at);
+        await notify.cardDms(request.n, at, 'escalated');
+      }
     }
     return due.length;
   });

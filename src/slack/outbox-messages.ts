@@ -14,6 +14,9 @@ export type OutboxPayload =
   | { type: 'card.post'; n: number }
   | { type: 'card.update'; n: number }
   | { type: 'card.reply'; n: number; text: string }
+  /** Sends the card by DM to every eligible approver not sent it yet (one `card.dm` each). */
+  | { type: 'card.dms'; n: number }
+  | { type: 'card.dm'; n: number; userId: string }
   | { type: 'channel.post'; text: string; blocks?: types.KnownBlock[] }
   | { type: 'dm'; userId: string; text: string }
   | { type: 'ephemeral'; userId: string; text: string }
@@ -60,11 +63,13 @@ export class Notifier {
     private readonly store: Pick<Store, 'enqueueMessage'> & Partial<Pick<Store, 'afterCommit'>>,
     private readonly approvalsChannel: string,
     private readonly kick: () => void = () => {},
+    /** `approvals.notify` includes `dm`: approvers also get the card by DM (SPEC §5.3). */
+    private readonly dmCards = false,
   ) {}
 
   /** The same notifier writing into `tx`: its messages commit with the change they tell of. */
   within(tx: Pick<Store, 'enqueueMessage' | 'afterCommit'>): Notifier {
-    return new Notifier(tx, this.approvalsChannel, this.kick);
+    return new Notifier(tx, this.approvalsChannel, this.kick, this.dmCards);
   }
 
   private async put(m: Omit<NewMessage, 'payload'> & { payload: OutboxPayload }): Promise<void> {
@@ -147,14 +152,45 @@ export class Notifier {
     });
   }
 
-  cardPosted(n: number, at: Date) {
-    return this.put({
+  async cardPosted(n: number, at: Date) {
+    await this.put({
       channel: this.approvalsChannel,
       threadKey: cardThreadKey(n),
       kind: 'card.post',
       payload: { type: 'card.post', n },
       at,
       dedupeKey: `card.post:${n}`,
+    });
+    await this.cardDms(n, at, 'filed');
+  }
+
+  /**
+   * With DM cards on: sends the card to the approvers of `n` who do not have it yet. Who they are
+   * is looked up in Slack when it is sent (user groups, users.info), not inside the transaction.
+   * `round` names the occasion (filing, escalation), each sent once.
+   */
+  cardDms(n: number, at: Date, round: string) {
+    if (!this.dmCards) return Promise.resolve();
+    return this.put({
+      // Its own channel: the look-up is no Slack post and must not wait for the approvals channel's pace.
+      channel: `dms:${requestLabel(n)}`,
+      threadKey: `dms:${requestLabel(n)}`,
+      kind: 'card.dms',
+      payload: { type: 'card.dms', n },
+      at,
+      dedupeKey: `card.dms:${n}:${round}`,
+    });
+  }
+
+  /** The card by DM to one approver, once. */
+  cardDm(n: number, userId: string, at: Date) {
+    return this.put({
+      channel: userId,
+      threadKey: `dm:${userId}`,
+      kind: 'card.dm',
+      payload: { type: 'card.dm', n, userId },
+      at,
+      dedupeKey: `card.dm:${n}:${userId}`,
     });
   }
 

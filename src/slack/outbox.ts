@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { Logger } from '../observability/log.js';
-import type { OutboxMessage, RequestRecord, Store } from '../store/port.js';
+import type { CardCopy, OutboxMessage, RequestRecord, Store } from '../store/port.js';
 import type { SlackMessage } from './blocks/request.js';
 import type { OutboxPayload } from './outbox-messages.js';
 import { type PostedMetadata, SlackCallError, type SlackWeb } from './web.js';
@@ -27,6 +27,11 @@ export interface OutboxOptions {
   batch?: number;
   idleMs?: number;
   onSent?: (m: OutboxMessage) => void;
+  /** DM copies of the card (`approvals.notify: [channel, dm]`): who gets one, and how it is enqueued. */
+  cardDms?: {
+    recipients(request: RequestRecord): Promise<string[]>;
+    enqueue(n: number, userId: string, at: Date): Promise<void>;
+  };
 }
 
 /** The shortest time between two claims of one sender. */
@@ -217,6 +222,27 @@ export class OutboxSender {
     });
   }
 
+  /**
+   * A DM copy the approver deleted, or whose DM the bot may no longer use, does not hold back the
+   * others: it is logged and left as it is. Anything that may pass (rate limits, outages) retries.
+   */
+  private async updateCopy(copy: CardCopy, message: SlackMessage): Promise<void> {
+    try {
+      await this.o.web.update({ channel: copy.channel, ts: copy.ts, ...message });
+    } catch (err) {
+      if (
+        !(err instanceof SlackCallError) ||
+        err.failure.kind === 'transient' ||
+        err.failure.kind === 'rate-limited'
+      )
+        throw err;
+      this.o.log.warn(
+        { err, request: copy.requestNumber, user: copy.userId },
+        'outbox: could not update a DM copy of the card',
+      );
+    }
+  }
+
   /** A look-up that cannot run (e.g. a workspace without the history scope) posts again rather than not at all. */
   private async findEarlierPost(
     m: OutboxMessage,
@@ -281,7 +307,25 @@ export class OutboxSender {
         const r = await render.approvalCard(p.n);
         if (!r?.request.approvalCard) return { skipped: 'no card' };
         await web.update({ ...r.request.approvalCard, ...r.message });
+        // Every DM copy is kept in step with the channel's card (SPEC §5.3).
+        for (const copy of await store.listCardCopies(p.n)) await this.updateCopy(copy, r.message);
         return r.request.approvalCard;
+      }
+      case 'card.dms': {
+        const request = await store.getRequest(p.n);
+        if (request?.state !== 'pending_approval' || !this.o.cardDms) return { skipped: 'not pending' };
+        const users = await this.o.cardDms.recipients(request);
+        // Each enqueue is deduplicated per request and user: a retry after a crash sends nobody two.
+        for (const userId of users) await this.o.cardDms.enqueue(p.n, userId, this.now());
+        return { users };
+      }
+      case 'card.dm': {
+        const r = await render.approvalCard(p.n);
+        if (r?.request.state !== 'pending_approval') return { skipped: 'not pending' };
+        const dm = await web.openDm(p.userId);
+        const posted = await web.postMessage({ channel: dm, ...r.message });
+        await store.recordCardCopy({ requestNumber: p.n, userId: p.userId, ...posted }, this.now());
+        return posted;
       }
       case 'card.reply': {
         const card = (await store.getRequest(p.n))?.approvalCard;

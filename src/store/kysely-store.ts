@@ -1,6 +1,7 @@
 /** The one `Store` implementation, over kysely; adapters differ only in their `EngineProfile`. */
 import { sql } from 'kysely';
 import { appendAudit, listAudit } from './audit.js';
+import { listCardCopies, recordCardCopy } from './card-copies.js';
 import {
   claimStartableCopies,
   completeCopy,
@@ -127,6 +128,8 @@ export function createKyselyStore(
     listRequests: (filter) => listRequests(ctx, filter),
     setRequestMessage: (n, ref) => setSlackRef(ctx, n, 'request', ref),
     setApprovalCard: (n, ref) => setSlackRef(ctx, n, 'card', ref),
+    recordCardCopy: (copy, at) => recordCardCopy(ctx, copy, at),
+    listCardCopies: (n) => listCardCopies(ctx, n),
     transitionRequest: (n, t) => transitionRequest(ctx, n, t),
 
     recordDecision: (d) => recordDecision(ctx, d),

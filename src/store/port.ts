@@ -83,6 +83,15 @@ export interface FileRequestInput {
   intentId?: number;
 }
 
+/** A copy of a request's approval card sent by DM to one approver (SPEC §5.3). */
+export interface CardCopy {
+  requestNumber: number;
+  userId: string;
+  /** The DM channel (D…) and the message's ts. */
+  channel: string;
+  ts: string;
+}
+
 /** The two nudges of a request left waiting for approval (SPEC §5.3). */
 export type ApprovalNudge = 'remind' | 'escalate';
 
@@ -438,6 +447,9 @@ export interface Store {
   }): Promise<RequestRecord[]>;
   setRequestMessage(n: number, ref: SlackRef): Promise<void>;
   setApprovalCard(n: number, ref: SlackRef): Promise<void>;
+  /** Records (or, for a repost, replaces) an approver's DM copy of the card. */
+  recordCardCopy(copy: CardCopy, at: Date): Promise<void>;
+  listCardCopies(n: number): Promise<CardCopy[]>;
   /**
    * Compare-and-set: true only for the caller that moved it. Moving to rejected, expired or
    * cancelled also cancels its copies that have not started.

@@ -127,6 +127,15 @@ export interface Database {
   shares: SharesTable;
   retention_deletions: RetentionDeletionsTable;
   drills: DrillsTable;
+  card_copies: CardCopiesTable;
+}
+
+export interface CardCopiesTable {
+  request_n: number;
+  user_id: string;
+  channel: string;
+  ts: string;
+  posted_at: string;
 }
 
 export interface RetentionDeletionsTable {

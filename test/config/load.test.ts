@@ -69,6 +69,7 @@ describe('loadConfig', () => {
       allowSelfApproval: false,
       expireAfterHours: 24,
       escalateTo: [],
+      notify: ['channel'],
       rules: [{ when: { crossAccount: true }, required: 2 }],
     });
     expect(config.limits).toEqual({
@@ -99,6 +100,7 @@ describe('loadConfig', () => {
       allowSelfApproval: false,
       expireAfterHours: 24,
       escalateTo: [],
+      notify: ['channel'],
       rules: [],
     });
     expect(config.limits).toEqual({ concurrentCopies: 20, overrides: [] });
@@ -175,8 +177,10 @@ describe('loadConfig', () => {
       remindAfterHours: 0.5,
       escalateAfterHours: 8,
       escalateTo: ['S0LEADS', 'U0LEAD'],
+      notify: ['channel', 'dm'],
     });
     expect(configFromObject(raw).approvals).toMatchObject({
+      notify: ['channel', 'dm'],
       remindAfterHours: 0.5,
       escalateAfterHours: 8,
       escalateTo: ['S0LEADS', 'U0LEAD'],
@@ -185,6 +189,20 @@ describe('loadConfig', () => {
 
   // Each row: one change to a valid config → the exact problem line expected.
   const badCases: Array<[string, Mutate, string]> = [
+    [
+      'approval cards by DM only',
+      (c) => {
+        c.approvals.notify = ['dm'];
+      },
+      'approvals.notify: must include channel: the card in the approvals channel carries the thread; add dm to also send it to each approver',
+    ],
+    [
+      'approval cards by e-mail',
+      (c) => {
+        c.approvals.notify = ['channel', 'email'];
+      },
+      'approvals.notify[1]: must be channel or dm',
+    ],
     [
       'a reminder after zero hours',
       (c) => {

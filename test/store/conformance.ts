@@ -239,6 +239,32 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       expect((await store.getRequest(recent.request.n))?.remindedAt).toBeNull();
     });
 
+    it('keeps one DM copy of the card per request and approver, the newest post replacing an older one', async () => {
+      const { request } = await store.fileRequest(filing());
+      const other = await store.fileRequest(filing());
+      await store.recordCardCopy(
+        { requestNumber: request.n, userId: 'U0B', channel: 'DU0B', ts: '1.1' },
+        at(1),
+      );
+      await store.recordCardCopy(
+        { requestNumber: request.n, userId: 'U0A', channel: 'DU0A', ts: '1.2' },
+        at(2),
+      );
+      await store.recordCardCopy(
+        { requestNumber: other.request.n, userId: 'U0A', channel: 'DU0A', ts: '1.3' },
+        at(2),
+      );
+      await store.recordCardCopy(
+        { requestNumber: request.n, userId: 'U0B', channel: 'DU0B', ts: '1.4' },
+        at(3),
+      );
+      expect(await store.listCardCopies(request.n)).toEqual([
+        { requestNumber: request.n, userId: 'U0B', channel: 'DU0B', ts: '1.4' },
+        { requestNumber: request.n, userId: 'U0A', channel: 'DU0A', ts: '1.2' },
+      ]);
+      expect(await store.listCardCopies(other.request.n + 1)).toEqual([]);
+    });
+
     it('gives each reminder to exactly one of replicas claiming at once', async () => {
       const filed = await Promise.all(
         Array.from({ length: 6 }, () => store.fileRequest(filing({ at: at(0), expiresAt: at(600) }))),

@@ -16,6 +16,7 @@ import { approvals } from './0005_approvals.js';
 import { dr } from './0006_dr.js';
 import { shareRemoval } from './0007_share_removal.js';
 import { approvalNudges } from './0008_approval_nudges.js';
+import { cardCopies } from './0009_card_copies.js';
 
 export interface Migration {
   id: number;
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   dr,
   shareRemoval,
   approvalNudges,
+  cardCopies,
 ];
 
 export class MigrationError extends Error {
