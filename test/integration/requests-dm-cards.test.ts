@@ -19,13 +19,12 @@ import {
 import {
   blockTypes,
   fileRequest,
-  responsesSince,
   settle,
   shown,
   startRequestsHarness,
   TestClock,
 } from './requests-support.js';
-import { approvalCard, click } from './slack-actions.js';
+import { approvalCard, approveAndAnswer } from './slack-actions.js';
 
 const SNAP = DEMO_SNAPSHOTS.unencrypted;
 const MEMBER = 'U0GROUPMEMBER'; // of S0DRTEAM, in the harness
@@ -64,12 +63,6 @@ function updatesOf(h: Harness, channel: string, ts: string): SlackCall[] {
   return h.slack.callsTo('chat.update').filter((c) => c.args.channel === channel && c.args.ts === ts);
 }
 
-async function clickAnswer(h: Harness, card: { channel: string; ts: string }, n: number, user: string) {
-  const before = h.slack.callsTo('response_url').length;
-  await click(h.send, card, user, 'approve_copy', `R-${n}`);
-  return eventually(() => responsesSince(h, before)[0], `answer to ${user}'s click`);
-}
-
 describe('approval cards by DM', () => {
   let h: Harness;
   afterEach(async () => {
@@ -93,7 +86,9 @@ describe('approval cards by DM', () => {
     expect(h.slack.callsTo('conversations.open').map((c) => c.args.users)).not.toContain(REQUESTER);
 
     const mine = { channel: `D${APPROVER}`, ts: cards.get(APPROVER)!.ts };
-    expect(await clickAnswer(h, mine, n, APPROVER)).toBe(`Your approval of R-${n} is recorded (1/2).`);
+    expect(await approveAndAnswer(h.slack, h.send, mine, n, APPROVER)).toBe(
+      `Your approval of R-${n} is recorded (1/2).`,
+    );
     // Every copy shows the tally within seconds: the channel's card and the other DMs.
     for (const [channel, ts] of [
       [APPROVALS_CHANNEL, channelCard.ts],
@@ -107,18 +102,24 @@ describe('approval cards by DM', () => {
       );
     }
     // The same approver again, from the channel's card: counted once.
-    expect(await clickAnswer(h, channelCard, n, APPROVER)).toBe(
+    expect(await approveAndAnswer(h.slack, h.send, channelCard, n, APPROVER)).toBe(
       `You already decided on R-${n}; it counts once.`,
     );
     // Someone else's DM card is not a card for this clicker.
     const foreign = { channel: `D${APPROVER2}`, ts: cards.get(APPROVER2)!.ts };
-    expect(await clickAnswer(h, foreign, n, MEMBER)).toBe(
+    expect(await approveAndAnswer(h.slack, h.send, foreign, n, MEMBER)).toBe(
       `That button does not belong to R-${n}'s approval card; nothing was changed.`,
     );
 
-    expect(await clickAnswer(h, { channel: `D${MEMBER}`, ts: cards.get(MEMBER)!.ts }, n, MEMBER)).toBe(
-      `You approved R-${n}; its copies are queued.`,
-    );
+    expect(
+      await approveAndAnswer(
+        h.slack,
+        h.send,
+        { channel: `D${MEMBER}`, ts: cards.get(MEMBER)!.ts },
+        n,
+        MEMBER,
+      ),
+    ).toBe(`You approved R-${n}; its copies are queued.`);
     for (const [channel, ts] of [
       [APPROVALS_CHANNEL, channelCard.ts],
       [`D${APPROVER2}`, cards.get(APPROVER2)!.ts],

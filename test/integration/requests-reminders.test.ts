@@ -19,7 +19,7 @@ import {
   startRequestsHarness,
   TestClock,
 } from './requests-support.js';
-import { approvalCard, click } from './slack-actions.js';
+import { approvalCard, approveAndAnswer, click } from './slack-actions.js';
 
 const SNAP = DEMO_SNAPSHOTS.unencrypted;
 const HOUR = 3_600_000;
@@ -39,17 +39,6 @@ function cardThread(h: Harness, cardTs: string): string[] {
     .callsTo('chat.postMessage')
     .filter((c) => c.args.channel === APPROVALS_CHANNEL && c.args.thread_ts === cardTs)
     .map((c) => String(c.args.text));
-}
-
-async function clickAnswer(
-  h: Harness,
-  card: { channel: string; ts: string },
-  n: number,
-  user: string,
-): Promise<string> {
-  const before = h.slack.callsTo('response_url').length;
-  await click(h.send, card, user, 'approve_copy', `R-${n}`);
-  return eventually(() => responsesSince(h, before)[0], `answer to ${user}'s click`);
 }
 
 describe('a request left waiting for approval', () => {
@@ -76,7 +65,7 @@ describe('a request left waiting for approval', () => {
       `:bell: R-${n} from <@U0REQUESTER> has waited 4 hours for approval (0/1). <@${APPROVER}>, <@U0APPROVER2>, <!subteam^S0DRTEAM> may still approve it.`,
     );
     // Not an escalated approver yet: the leads are not approvers of this request.
-    expect(await clickAnswer(h, card, n, LEAD)).toBe(
+    expect(await approveAndAnswer(h.slack, h.send, card, n, LEAD)).toBe(
       'Only configured approvers can approve or reject snapshot copies.',
     );
 
@@ -93,7 +82,9 @@ describe('a request left waiting for approval', () => {
 
     await settle(600); // more sweeps: nothing is sent twice
     expect(cardThread(h, card.ts)).toHaveLength(2);
-    expect(await clickAnswer(h, card, n, LEAD)).toBe(`You approved R-${n}; its copies are queued.`);
+    expect(await approveAndAnswer(h.slack, h.send, card, n, LEAD)).toBe(
+      `You approved R-${n}; its copies are queued.`,
+    );
     await eventually(async () => (await h.bot.store.getRequest(n))?.state !== 'pending_approval', 'approved');
 
     const actions = (await h.bot.store.listAudit({ requestNumber: n })).map((a) => [a.action, a.actor]);

@@ -58,6 +58,19 @@ export function click(
   return send.interaction(clickPayload(card, userId, actionId, value));
 }
 
+/** Clicks Approve as `userId` on a card (the channel's or a DM copy) and returns the private answer. */
+export async function approveAndAnswer(
+  slack: SlackApiStandIn,
+  send: SlackSender,
+  card: { channel: string; ts: string },
+  n: number,
+  userId: string,
+): Promise<string> {
+  const before = slack.callsTo('response_url').length;
+  await click(send, card, userId, 'approve_copy', `R-${n}`);
+  return eventually(() => responses(slack)[before], `answer to ${userId}'s click`);
+}
+
 /** Ephemeral answers the bot sent through response_url, newest last. */
 export function responses(slack: SlackApiStandIn): string[] {
   return slack.callsTo('response_url').map((c) => String(c.args.text ?? ''));

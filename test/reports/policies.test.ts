@@ -394,14 +394,15 @@ describe('runDrPolicy against the AWS simulator', () => {
     expect(warning).not.toContain('<key>');
   });
 
-  it('copies the other snapshots when one must be refused (aws/ebs across accounts), and says which', async () => {
-    const result = await runDrPolicy(
+  /** Runs a policy over the prod snapshots tagged `DR=<value>`, named after the tag. */
+  const runTagged = (value: string) =>
+    runDrPolicy(
       deps(),
-      policy({
-        name: 'mixed',
-        source: { account: 'prod', region: 'us-east-1', tag: { key: 'DR', value: 'mixed' } },
-      }),
+      policy({ name: value, source: { account: 'prod', region: 'us-east-1', tag: { key: 'DR', value } } }),
     );
+
+  it('copies the other snapshots when one must be refused (aws/ebs across accounts), and says which', async () => {
+    const result = await runTagged('mixed');
     expect(result).toMatchObject({
       outcome: 'filed',
       snapshotIds: [SNAP.plain],
@@ -443,13 +444,7 @@ describe('runDrPolicy against the AWS simulator', () => {
   });
 
   it('refuses an archived snapshot alone and files the others', async () => {
-    const result = await runDrPolicy(
-      deps(),
-      policy({
-        name: 'tiers',
-        source: { account: 'prod', region: 'us-east-1', tag: { key: 'DR', value: 'tiers' } },
-      }),
-    );
+    const result = await runTagged('tiers');
     expect(result).toMatchObject({
       outcome: 'filed',
       snapshotIds: [SNAP.warm],
