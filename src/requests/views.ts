@@ -1,7 +1,7 @@
 import type { AccountConfig } from '../domain/types.js';
 import type { CopyView, RequestView } from '../slack/blocks/view-model.js';
 import type { CopyRecord, DecisionRecord, DestinationQueue, RequestRecord } from '../store/port.js';
-import { copyKey, readDetails } from './details.js';
+import { detailsKeyOf, readDetails } from './details.js';
 
 /** Builds what Slack shows from what the store keeps. Pure: the caller loads the records. */
 export function toRequestView(input: {
@@ -45,13 +45,7 @@ export function toRequestView(input: {
       at: d.at,
       ...(d.reason ? { reason: d.reason } : {}),
     })),
-    copies: copies.map((c) =>
-      toCopyView(
-        c,
-        details.encryption[copyKey(c.source.snapshotId, c.destination.region)],
-        positions.get(c.id),
-      ),
-    ),
+    copies: copies.map((c) => toCopyView(c, details.encryption[detailsKeyOf(c)], positions.get(c.id))),
   };
 }
 
@@ -62,7 +56,8 @@ export function toCopyView(
 ): CopyView {
   return {
     copyId: c.id,
-    sourceSnapshotId: c.source.snapshotId,
+    // A final hop copies the intermediate, but people know the copy by its original source.
+    sourceSnapshotId: c.originSnapshotId ?? c.source.snapshotId,
     volumeId: c.source.volumeId,
     sizeGiB: c.source.sizeGiB,
     sourceEncrypted: c.source.encrypted,
@@ -78,5 +73,6 @@ export function toCopyView(
     ...(c.startedAt ? { startedAt: c.startedAt } : {}),
     ...(c.completedAt ? { completedAt: c.completedAt } : {}),
     ...(c.failure ? { failure: c.failure } : {}),
+    ...(c.hop ? { hop: c.hop } : {}),
   };
 }

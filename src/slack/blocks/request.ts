@@ -8,6 +8,7 @@ import {
   code,
   escapeSlack,
   formatDuration,
+  hopPrefix,
   mention,
   progressBar,
   STATE_EMOJI,
@@ -35,7 +36,7 @@ export function route(view: RequestView): string {
 }
 
 export function copyLine(copy: CopyView): string {
-  const head = `${STATE_EMOJI[copy.state]} ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}`;
+  const head = `${STATE_EMOJI[copy.state]} ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}`;
   switch (copy.state) {
     case 'waiting':
       return `${head} · waiting for approval`;
@@ -113,7 +114,7 @@ export function completionLine(copy: CopyView): string {
       ? ` in ${formatDuration(copy.completedAt.getTime() - copy.startedAt.getTime())}`
       : '';
   const kind = copy.transfer ? ` (${copy.transfer.kind})` : '';
-  return `${STATE_EMOJI.completed} ${code(copy.sourceSnapshotId)} copied to ${copy.destinationRegion}${took}${kind}: ${copy.newSnapshotId ? code(copy.newSnapshotId) : ''}`;
+  return `${STATE_EMOJI.completed} ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} copied to ${copy.destinationRegion}${took}${kind}: ${copy.newSnapshotId ? code(copy.newSnapshotId) : ''}`;
 }
 
 export function decidedLine(
