@@ -62,7 +62,12 @@ describe('estimateCopyCost', () => {
     [
       'a time-based incremental copy pays its fee on the changed blocks only',
       { kind: 'incremental', withinMinutes: 15 },
-      { transfer: 'changed-blocks', timeBased: 'changed-blocks', storagePerMonth: 'changed-blocks', oneOffUsd: 0 },
+      {
+        transfer: 'changed-blocks',
+        timeBased: 'changed-blocks',
+        storagePerMonth: 'changed-blocks',
+        oneOffUsd: 0,
+      },
     ],
     [
       'a full copy within one Region (another key) moves no data out of it, and stores the volume',
