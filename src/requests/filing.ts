@@ -236,6 +236,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         request,
         copies: accepted.length,
         warnings,
+        estimatedCostUsd: facts.estimatedCostUsd,
         ...(refused.length ? { refused } : {}),
         ...(request.reason ? { reason: request.reason } : {}),
       },

@@ -97,6 +97,10 @@ describe('the estimated cost on the approval card', () => {
     expect(shown(card.call)).toContain('$2.00 transfer + $10.00 time-based = $12.00 one-off');
     expect(shown(card.call)).toContain('Approvals 0/2');
     expect((await h.bot.store.getRequest(n))?.requiredApprovals).toBe(2);
+    const filed = (await h.bot.store.listAudit({ requestNumber: n })).find(
+      (a) => a.action === 'request.filed',
+    );
+    expect(filed?.detail).toMatchObject({ estimatedCostUsd: 12 });
 
     await click(h.send, card, APPROVER, 'approve_copy', `R-${n}`);
     await eventually(
