@@ -50,6 +50,7 @@ export function toRequestView(input: {
         c,
         details.encryption[copyKey(c.source.snapshotId, c.destination.region)],
         positions.get(c.id),
+        details.cost[copyKey(c.source.snapshotId, c.destination.region)],
       ),
     ),
   };
@@ -59,6 +60,7 @@ export function toCopyView(
   c: CopyRecord,
   encryption?: CopyView['encryption'],
   queuePosition?: number,
+  cost?: CopyView['cost'],
 ): CopyView {
   return {
     copyId: c.id,
@@ -74,6 +76,7 @@ export function toCopyView(
     ...(c.newSnapshotId ? { newSnapshotId: c.newSnapshotId } : {}),
     ...(queuePosition ? { queuePosition } : {}),
     ...(encryption ? { encryption } : {}),
+    ...(cost ? { cost } : {}),
     transfer: { kind: c.transfer.kind, reason: c.transfer.reason, fullCopyGiB: c.source.sizeGiB },
     ...(c.startedAt ? { startedAt: c.startedAt } : {}),
     ...(c.completedAt ? { completedAt: c.completedAt } : {}),
