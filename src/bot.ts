@@ -291,6 +291,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     aws: filingAws(aws.gateway),
     accounts,
     approvals: config.approvals,
+    pricing: config.pricing,
     approvalsChannel: config.slack.approvalsChannel,
     directory,
     identities,

@@ -146,16 +146,17 @@ export function checkApprovals(approvals: ApprovalsConfig, accounts: AccountInde
 
   approvals.rules.forEach((rule, i) => {
     const path = ['approvals', 'rules', i];
-    const { crossAccount, sourceAccount, destinationAccount, lock } = rule.when;
+    const { crossAccount, sourceAccount, destinationAccount, lock, estimatedCostOverUsd } = rule.when;
     if (
       crossAccount === undefined &&
       sourceAccount === undefined &&
       destinationAccount === undefined &&
-      lock === undefined
+      lock === undefined &&
+      estimatedCostOverUsd === undefined
     ) {
       report(
         [...path, 'when'],
-        'name at least one condition: crossAccount, sourceAccount, destinationAccount or lock',
+        'name at least one condition: crossAccount, sourceAccount, destinationAccount, lock or estimatedCostOverUsd',
       );
     }
     if (sourceAccount !== undefined)

@@ -20,6 +20,7 @@ import {
   drPolicySchema,
   limitsSchema,
   pollingSchema,
+  pricingSchema,
   type ReportConfig,
   reportSchema,
   SECTION_KEYS,
@@ -122,6 +123,7 @@ export function configFromObject(
   const approvals = parseSection(approvalsSchema, raw.approvals, ['approvals'], report, true);
   const limits = parseSection(limitsSchema, raw.limits, ['limits'], report, false);
   const polling = parseSection(pollingSchema, raw.polling, ['polling'], report, false);
+  const pricing = parseSection(pricingSchema, raw.pricing, ['pricing'], report, false);
   const reportEntries = parseList(reportSchema, raw.reports, ['reports'], report, false);
   const policyEntries = parseList(drPolicySchema, raw.drPolicies, ['drPolicies'], report, false);
 
@@ -143,6 +145,7 @@ export function configFromObject(
     approvals === undefined ||
     limits === undefined ||
     polling === undefined ||
+    pricing === undefined ||
     accountEntries.brokenCount > 0 ||
     reportEntries.brokenCount > 0 ||
     policyEntries.brokenCount > 0
@@ -163,6 +166,7 @@ export function configFromObject(
     polling,
     reports: reportEntries.parsed.map(({ value }) => value) satisfies ReportConfig[],
     drPolicies: policyEntries.parsed.map(({ value }) => value) satisfies DrPolicyConfig[],
+    pricing,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_PRICING, type PricingConfig } from '../domain/cost.js';
 import { isKnownRegion } from '../domain/regions.js';
 import type { AccountConfig, ApprovalsConfig, LimitsConfig, LockSpec, Tag } from '../domain/types.js';
 
@@ -64,6 +65,8 @@ export interface BotConfig {
   polling: PollingConfig;
   reports: ReportConfig[];
   drPolicies: DrPolicyConfig[];
+  /** Prices of the card's cost estimate (SPEC §3 `pricing`); the defaults when omitted. */
+  pricing: PricingConfig;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -207,6 +210,10 @@ const ruleSchema = z.strictObject({
     sourceAccount: aliasRefSchema.optional(),
     destinationAccount: aliasRefSchema.optional(),
     lock: z.enum(['governance', 'compliance'], { error: 'must be governance or compliance' }).optional(),
+    estimatedCostOverUsd: z
+      .number({ error: 'must be an amount in USD, such as 100' })
+      .nonnegative('must be an amount in USD of 0 or more')
+      .optional(),
   }),
   required: positiveInt().optional(),
   requireReason: z.boolean({ error: 'must be true or false' }).optional(),
@@ -365,6 +372,83 @@ export const drPolicySchema = z.strictObject({
   drill: drillSchema.optional(),
 });
 
+const priceSchema = z
+  .number({ error: 'must be a price in USD, such as 0.02' })
+  .nonnegative('must be a price in USD of 0 or more');
+
+/** The longest completion duration `within` accepts (48 h); every duration needs a tier. */
+const LONGEST_WITHIN_MINUTES = 2880;
+
+const timeBasedTierSchema = z.strictObject({
+  upToMinutes: z
+    .number({ error: 'must be a whole number of minutes from 15 to 2880, in steps of 15' })
+    .refine(
+      (n) => Number.isInteger(n) && n >= 15 && n <= LONGEST_WITHIN_MINUTES && n % 15 === 0,
+      'must be a whole number of minutes from 15 to 2880, in steps of 15',
+    ),
+  perGiB: priceSchema,
+});
+
+export const pricingSchema = z
+  .strictObject({
+    transferPerGiB: priceSchema.default(DEFAULT_PRICING.transferPerGiB),
+    transferOverrides: z
+      .array(z.strictObject({ from: regionSchema, to: regionSchema, perGiB: priceSchema }), {
+        error: 'must be a list of { from, to, perGiB }',
+      })
+      .default([]),
+    snapshotStoragePerGiBMonth: priceSchema.default(DEFAULT_PRICING.snapshotStoragePerGiBMonth),
+    timeBasedCopyPerGiB: z
+      .array(timeBasedTierSchema, { error: 'must be a list of { upToMinutes, perGiB }' })
+      .min(1, 'list at least one tier, the last with upToMinutes: 2880')
+      .default(DEFAULT_PRICING.timeBasedCopyPerGiB.map((t) => ({ ...t }))),
+  })
+  .superRefine((pricing, ctx) => {
+    const seen = new Set<string>();
+    pricing.transferOverrides.forEach((o, i) => {
+      if (o.from === o.to) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transferOverrides', i],
+          message: `from and to are both ${o.from}: a copy within one Region moves no data out of it (its transfer is $0)`,
+        });
+      }
+      const pair = `${o.from}→${o.to}`;
+      if (seen.has(pair)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transferOverrides', i],
+          message: `${pair} is listed twice`,
+        });
+      }
+      seen.add(pair);
+    });
+    const tiers = pricing.timeBasedCopyPerGiB;
+    tiers.forEach((tier, i) => {
+      const before = tiers[i - 1];
+      if (before !== undefined && tier.upToMinutes <= before.upToMinutes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['timeBasedCopyPerGiB', i, 'upToMinutes'],
+          message: `tiers must be sorted by upToMinutes, each longer than the one before (${tier.upToMinutes} follows ${before.upToMinutes})`,
+        });
+      }
+    });
+    const last = tiers[tiers.length - 1];
+    if (last !== undefined && last.upToMinutes !== LONGEST_WITHIN_MINUTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeBasedCopyPerGiB', tiers.length - 1, 'upToMinutes'],
+        message: `the last tier must reach upToMinutes: ${LONGEST_WITHIN_MINUTES} (48 h, the longest \`within\`), so every completion duration has a price`,
+      });
+    }
+  })
+  .default({
+    ...DEFAULT_PRICING,
+    transferOverrides: [],
+    timeBasedCopyPerGiB: DEFAULT_PRICING.timeBasedCopyPerGiB.map((t) => ({ ...t })),
+  });
+
 /** Top-level keys; each section is parsed on its own so one broken section hides nothing else. */
 export const SECTION_KEYS = [
   'slack',
@@ -374,4 +458,5 @@ export const SECTION_KEYS = [
   'polling',
   'reports',
   'drPolicies',
+  'pricing',
 ] as const;

@@ -11,12 +11,19 @@ export interface ApprovalFacts {
   destinationAccount: string;
   /** The lock asked for, if any: `when: { lock: compliance }` asks more for locks nobody can undo. */
   lock?: LockMode;
+  /**
+   * The request's one-off cost estimate in USD (transfer + time-based fee, not monthly storage),
+   * known once the sources are looked up at filing; before that, a cost rule does not match.
+   */
+  estimatedCostUsd?: number;
 }
 
 export function ruleMatches(rule: ApprovalRule, facts: ApprovalFacts): boolean {
-  const { crossAccount, sourceAccount, destinationAccount, lock } = rule.when;
+  const { crossAccount, sourceAccount, destinationAccount, lock, estimatedCostOverUsd } = rule.when;
   return (
     (lock === undefined || lock === facts.lock) &&
+    (estimatedCostOverUsd === undefined ||
+      (facts.estimatedCostUsd !== undefined && facts.estimatedCostUsd > estimatedCostOverUsd)) &&
     (crossAccount === undefined || crossAccount === facts.crossAccount) &&
     (sourceAccount === undefined || sourceAccount === facts.sourceAccount) &&
     (destinationAccount === undefined || destinationAccount === facts.destinationAccount)

@@ -174,7 +174,14 @@ export interface AccountConfig {
 
 /** `approvals` config (SPEC §3). */
 export interface ApprovalRule {
-  when: { crossAccount?: boolean; destinationAccount?: string; sourceAccount?: string; lock?: LockMode };
+  when: {
+    crossAccount?: boolean;
+    destinationAccount?: string;
+    sourceAccount?: string;
+    lock?: LockMode;
+    /** Matches a request whose one-off cost estimate (transfer + time-based fee) is over this, USD. */
+    estimatedCostOverUsd?: number;
+  };
   /** Omitted: the rule only asks for a reason. */
   required?: number;
   /** A matching request must carry `reason "…"`; one without is refused at filing. */

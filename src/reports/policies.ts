@@ -6,6 +6,7 @@
  */
 import type { AwsGateway, DescribedSnapshot } from '../aws/gateway.js';
 import type { DrPolicyConfig } from '../config/schema.js';
+import type { PricingConfig } from '../domain/cost.js';
 import { provenanceKey } from '../domain/provenance.js';
 import { roleSessionName } from '../domain/session-name.js';
 import { escapeSlack } from '../domain/text.js';
@@ -28,6 +29,8 @@ export interface PolicyRunDeps {
   aws: FilingAws;
   accounts: AccountConfig[];
   approvals: ApprovalsConfig;
+  /** Prices of the cost estimate on the policy's cards; SPEC §3's defaults when omitted. */
+  pricing?: PricingConfig;
   notify: Pick<Notifier, 'channelPost' | 'within'>;
   /** Where request messages go when the policy names no `channel`. */
   defaultChannel: string;
@@ -108,7 +111,14 @@ export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): 
     ...(policy.lock ? { lock: policy.lock } : {}),
   };
   const filed = await fileRequest(
-    { store: deps.store, aws: deps.aws, accounts: deps.accounts, approvals: deps.approvals, now: deps.now },
+    {
+      store: deps.store,
+      aws: deps.aws,
+      accounts: deps.accounts,
+      approvals: deps.approvals,
+      ...(deps.pricing ? { pricing: deps.pricing } : {}),
+      now: deps.now,
+    },
     {
       request,
       crossAccount: source.id !== destination.id,

@@ -66,6 +66,7 @@ export class ReportService {
           aws: d.aws,
           accounts: d.config.accounts,
           approvals: d.config.approvals,
+          pricing: d.config.pricing,
           notify: d.notify,
           defaultChannel: this.defaultChannel,
           kick: d.kick,

@@ -1,14 +1,18 @@
+import type { CopyCost } from '../domain/cost.js';
 import type { EncryptionView } from '../slack/blocks/view-model.js';
 import type { CopyRecord } from '../store/port.js';
 
 /**
  * What filing works out before approval and keeps with the request (the store keeps it as JSON
- * without interpreting it): the pre-flight warnings and, per copy, the predicted encryption outcome.
+ * without interpreting it): the pre-flight warnings and, per copy, the predicted encryption outcome
+ * and the cost estimate made with the prices of the filing (the approvals needed were fixed by it).
  */
 export interface RequestDetails {
   warnings: string[];
   /** Keyed by `copyKey(sourceSnapshotId, destinationRegion)`. */
   encryption: Record<string, EncryptionView>;
+  /** Keyed like `encryption`; empty for requests filed before estimates existed. */
+  cost: Record<string, CopyCost>;
 }
 
 export function copyKey(sourceSnapshotId: string, destinationRegion: string): string {
@@ -28,5 +32,9 @@ export function detailsKeyOf(
 
 export function readDetails(details: unknown): RequestDetails {
   const d = (details ?? {}) as Partial<RequestDetails>;
-  return { warnings: Array.isArray(d.warnings) ? d.warnings : [], encryption: d.encryption ?? {} };
+  return {
+    warnings: Array.isArray(d.warnings) ? d.warnings : [],
+    encryption: d.encryption ?? {},
+    cost: d.cost ?? {},
+  };
 }

@@ -1,4 +1,5 @@
-import { requiredApprovals } from '../domain/approval.js';
+import { type ApprovalFacts, missingReasonProblem, requiredApprovals } from '../domain/approval.js';
+import { DEFAULT_PRICING, estimateCopyCost, type PricingConfig, totalCost } from '../domain/cost.js';
 import {
   copyEncryptionParams,
   type EncryptionOutcome,
@@ -21,6 +22,8 @@ export interface FilingDeps {
   aws: FilingAws;
   accounts: AccountConfig[];
   approvals: ApprovalsConfig;
+  /** Prices of the cost estimate; SPEC §3's defaults when omitted (the config always gives them). */
+  pricing?: PricingConfig;
   now: () => Date;
 }
 
@@ -92,7 +95,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   for (const w of await lockWarnings(aws, request.lock, destination, request.destinationRegions, session)) {
     addOnce(warnings, w);
   }
-  const details: RequestDetails = { warnings, encryption: {} };
+  const details: RequestDetails = { warnings, encryption: {}, cost: {} };
   const copies: NewCopy[] = [];
   const keyChecked = new Map<string, string | undefined>();
   const keyArn = keyArnResolver(deps, destination, session);
@@ -150,6 +153,14 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         previousCopies: previous,
       });
       details.encryption[copyKey(s.snapshotId, region)] = toEncryptionView(outcome);
+      details.cost[copyKey(s.snapshotId, region)] = estimateCopyCost(deps.pricing ?? DEFAULT_PRICING, {
+        sourceRegion: request.sourceRegion,
+        destinationRegion: region,
+        sizeGiB: s.volumeSizeGiB,
+        kind: prediction.kind,
+        movesData: prediction.movesData,
+        ...(request.withinMinutes !== undefined ? { withinMinutes: request.withinMinutes } : {}),
+      });
       copies.push({
         source: {
           snapshotId: s.snapshotId,
@@ -177,22 +188,31 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   const accepted = copies.filter((c) => !refusedIds.has(c.source.snapshotId));
   if (accepted.length === 0) return { ok: false, problems: refused.map((r) => r.reason) };
   for (const id of refusedIds) {
-    for (const region of request.destinationRegions) delete details.encryption[copyKey(id, region)];
+    for (const region of request.destinationRegions) {
+      delete details.encryption[copyKey(id, region)];
+      delete details.cost[copyKey(id, region)];
+    }
   }
   const filedSources: ResolvedRequest['sources'] =
     refusedIds.size > 0
       ? { kind: 'ids', ids: [...new Set(accepted.map((c) => c.source.snapshotId))] }
       : request.sources;
 
+  // The approvals needed are fixed here, with the estimate the card shows (SPEC §3 estimatedCostOverUsd).
+  const facts: ApprovalFacts = {
+    crossAccount: input.crossAccount,
+    sourceAccount: source.alias,
+    destinationAccount: destination.alias,
+    ...(request.lock ? { lock: request.lock.mode } : {}),
+    estimatedCostUsd: totalCost(Object.values(details.cost)).oneOffUsd,
+  };
+  // A cost rule's requireReason could not be checked before the sizes were known.
+  const missingReason = input.policyName
+    ? undefined
+    : missingReasonProblem(deps.approvals, facts, request.reason);
+  if (missingReason) return { ok: false, problems: [missingReason] };
   const at = deps.now();
-  const required = input.policyName
-    ? 0
-    : requiredApprovals(deps.approvals, {
-        crossAccount: input.crossAccount,
-        sourceAccount: source.alias,
-        destinationAccount: destination.alias,
-        ...(request.lock ? { lock: request.lock.mode } : {}),
-      });
+  const required = input.policyName ? 0 : requiredApprovals(deps.approvals, facts);
   const filing: FileRequestInput = {
     request: {
       requesterId: input.requesterId,
@@ -216,6 +236,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         request,
         copies: accepted.length,
         warnings,
+        estimatedCostUsd: facts.estimatedCostUsd,
         ...(refused.length ? { refused } : {}),
         ...(request.reason ? { reason: request.reason } : {}),
       },

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { AwsError } from '../aws/errors.js';
 import { missingReasonProblem } from '../domain/approval.js';
+import type { PricingConfig } from '../domain/cost.js';
 import { type ResolveProblem, resolveRequest } from '../domain/resolve.js';
 import type { AccountConfig, ApprovalsConfig, CopyRequestSpec } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
@@ -33,6 +34,7 @@ export interface RequestServiceDeps {
   aws: FilingAws;
   accounts: AccountConfig[];
   approvals: ApprovalsConfig;
+  pricing: PricingConfig;
   approvalsChannel: string;
   directory: ApproverDirectory;
   identities: IdentityDirectory;
@@ -136,7 +138,14 @@ export class RequestService {
     return this.filings(async () => {
       await d.acksFirst?.();
       return fileRequest(
-        { store: d.store, aws: d.aws, accounts: d.accounts, approvals: d.approvals, now: d.now },
+        {
+          store: d.store,
+          aws: d.aws,
+          accounts: d.accounts,
+          approvals: d.approvals,
+          pricing: d.pricing,
+          now: d.now,
+        },
         {
           request: resolved.request,
           crossAccount: resolved.crossAccount,

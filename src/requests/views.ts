@@ -45,7 +45,9 @@ export function toRequestView(input: {
       at: d.at,
       ...(d.reason ? { reason: d.reason } : {}),
     })),
-    copies: copies.map((c) => toCopyView(c, details.encryption[detailsKeyOf(c)], positions.get(c.id))),
+    copies: copies.map((c) =>
+      toCopyView(c, details.encryption[detailsKeyOf(c)], positions.get(c.id), details.cost[detailsKeyOf(c)]),
+    ),
   };
 }
 
@@ -53,6 +55,7 @@ export function toCopyView(
   c: CopyRecord,
   encryption?: CopyView['encryption'],
   queuePosition?: number,
+  cost?: CopyView['cost'],
 ): CopyView {
   return {
     copyId: c.id,
@@ -69,6 +72,7 @@ export function toCopyView(
     ...(c.newSnapshotId ? { newSnapshotId: c.newSnapshotId } : {}),
     ...(queuePosition ? { queuePosition } : {}),
     ...(encryption ? { encryption } : {}),
+    ...(cost ? { cost } : {}),
     transfer: { kind: c.transfer.kind, reason: c.transfer.reason, fullCopyGiB: c.source.sizeGiB },
     ...(c.startedAt ? { startedAt: c.startedAt } : {}),
     ...(c.completedAt ? { completedAt: c.completedAt } : {}),

@@ -426,7 +426,7 @@ describe('loadConfig', () => {
       (c) => {
         c.approvals.rules = [{ when: {}, required: 2 }];
       },
-      'approvals.rules[0].when: name at least one condition: crossAccount, sourceAccount, destinationAccount or lock',
+      'approvals.rules[0].when: name at least one condition: crossAccount, sourceAccount, destinationAccount, lock or estimatedCostOverUsd',
     ],
     [
       'a fractional copy limit',
@@ -489,7 +489,7 @@ describe('loadConfig', () => {
       (c) => {
         c.limit = {};
       },
-      'limit: unknown key (expected one of slack, accounts, approvals, limits, polling, reports, drPolicies)',
+      'limit: unknown key (expected one of slack, accounts, approvals, limits, polling, reports, drPolicies, pricing)',
     ],
   ];
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkApprover,
+  describeRule,
   expiresAt,
   isExpired,
   mayStillApprove,
@@ -64,8 +65,40 @@ describe('requiredApprovals', () => {
       facts: sameAccount,
       required: 2,
     },
+    {
+      name: 'a cost rule matches an estimate over its amount',
+      rules: [{ when: { estimatedCostOverUsd: 100 }, required: 2 }],
+      facts: { ...sameAccount, estimatedCostUsd: 100.01 },
+      required: 2,
+    },
+    {
+      name: 'a cost rule does not match an estimate of exactly its amount',
+      rules: [{ when: { estimatedCostOverUsd: 100 }, required: 2 }],
+      facts: { ...sameAccount, estimatedCostUsd: 100 },
+      required: 1,
+    },
+    {
+      name: 'a cost rule does not match before the estimate is known',
+      rules: [{ when: { estimatedCostOverUsd: 0 }, required: 2 }],
+      facts: sameAccount,
+      required: 1,
+    },
+    {
+      name: 'a cost rule combined with another condition needs both',
+      rules: [{ when: { estimatedCostOverUsd: 10, crossAccount: true }, required: 3 }],
+      facts: { ...sameAccount, estimatedCostUsd: 50 },
+      required: 1,
+    },
   ])('$name', ({ rules, facts, required, base }) => {
     expect(requiredApprovals(config(rules, base ?? 1), facts)).toBe(required);
+  });
+});
+
+describe('describeRule', () => {
+  it('names a cost rule as the config writes it', () => {
+    expect(describeRule({ when: { estimatedCostOverUsd: 100 }, required: 2 }, 1)).toBe(
+      'approvals.rules[1] (estimatedCostOverUsd: 100)',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 /** Builders for the report's inputs; tests override only what they are about. */
 import type { BotConfig, DrPolicyConfig } from '../../src/config/schema.js';
+import { DEFAULT_PRICING } from '../../src/domain/cost.js';
 import type { CopyRecord, DestinationQueue } from '../../src/store/port.js';
 
 export const NOW = new Date('2025-03-10T09:00:00.000Z');
@@ -99,6 +100,7 @@ export function botConfig(overrides: Partial<BotConfig> = {}): BotConfig {
     polling: { intervalSeconds: 30 },
     reports: [{ channel: 'C0DRSTATUS', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }],
     drPolicies: [policy()],
+    pricing: DEFAULT_PRICING,
     ...overrides,
   };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRICING, estimateCopyCost } from '../../src/domain/cost.js';
 import { approvalCard } from '../../src/slack/blocks/approval-card.js';
+import { money } from '../../src/slack/blocks/cost.js';
 import { requestMessage } from '../../src/slack/blocks/request.js';
 import { formatSize } from '../../src/slack/blocks/summary.js';
 import type { CopyView, RequestView } from '../../src/slack/blocks/view-model.js';
@@ -26,6 +28,14 @@ function copies(sources: number): CopyView[] {
         progress: 0,
         encryption: { encrypted: true, keyId: DEST_KEY, because: 'specified-key' },
         transfer: { kind: 'full', reason: 'first copy to this Region', fullCopyGiB: 100 + i },
+        cost: estimateCopyCost(DEFAULT_PRICING, {
+          sourceRegion: 'us-east-1',
+          destinationRegion: region,
+          sizeGiB: 100 + i,
+          kind: 'full',
+          movesData: true,
+          withinMinutes: 15,
+        }),
       });
   return out;
 }
@@ -95,7 +105,11 @@ describe('a long request on the approval card (SPEC §5 step 1)', () => {
     expect(counted).toBe(60);
     expect(all).toContain(`Total: 60 copies, ${formatSize(total)}`);
     expect(all).toContain(`Full copies move *${formatSize(total)}* in total.`);
-    expect(all).toMatch(/…and \d+ more, [\d.]+ [GT]iB/);
+    expect(all).toMatch(/…and \d+ more, [\d.]+ [GT]iB \(est\. \$[\d,.]+ one-off \+ \$[\d,.]+\/month\)/);
+    // The total counts every copy, listed or summarised: 0.02 transfer + 0.02 time-based, 0.05 storage a GiB.
+    expect(all).toContain(
+      `*Estimated cost* (estimate, USD): ${money(total * 0.02)} transfer + ${money(total * 0.02)} time-based = ${money(total * 0.04)} one-off, then ${money(total * 0.05)}/month storage`,
+    );
   });
 
   it('a short request shows every source and no summary line', () => {

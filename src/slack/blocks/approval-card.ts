@@ -1,4 +1,5 @@
 import { requestLabel } from '../../domain/types.js';
+import { copyCostText, costTotalLine, shortCostText } from './cost.js';
 import { clip, code, escapeSlack, mention, slackDate } from './format.js';
 import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
@@ -37,7 +38,8 @@ function sourceLine(copy: CopyView): string {
       ? `*full copy* (${escapeSlack(copy.transfer.reason)}), moves ${copy.transfer.fullCopyGiB} GiB`
       : `incremental (${escapeSlack(copy.transfer.reason)})`
     : '';
-  return `• ${code(copy.sourceSnapshotId)} · ${code(copy.volumeId)} · ${copy.sizeGiB} GiB · ${enc}\n   → ${copy.destinationRegion}: ${encryptionText(copy)}${transfer ? `; ${transfer}` : ''}`;
+  const cost = copy.cost ? `\n   Est. cost: ${copyCostText(copy.cost)}` : '';
+  return `• ${code(copy.sourceSnapshotId)} · ${code(copy.volumeId)} · ${copy.sizeGiB} GiB · ${enc}\n   → ${copy.destinationRegion}: ${encryptionText(copy)}${transfer ? `; ${transfer}` : ''}${cost}`;
 }
 
 /**
@@ -78,9 +80,15 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
     maxLines: MAX_SOURCE_LINES,
     maxChars: LIST_CHARS_MAX,
   });
-  const summary = [...restLines(packed.rest), ...(view.copies.length > 1 ? totalsLines(view.copies) : [])];
+  const summary = [
+    ...restLines(packed.rest, (group) => shortCostText(group.map((c) => c.cost))),
+    ...(view.copies.length > 1 ? totalsLines(view.copies) : []),
+  ];
   const gib = fullCopyGiB(view);
   if (gib > 0) summary.push(`Full copies move *${formatSize(gib)}* in total.`);
+  // Every copy counts in the total, listed or summarised: the figure the approvals rule compared.
+  const cost = costTotalLine(view.copies.map((c) => c.cost));
+  if (cost) summary.push(cost);
 
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(header.join('\n')) } },

@@ -3,6 +3,7 @@ import type { types } from '@slack/bolt';
 export type KnownBlock = types.KnownBlock;
 
 import { requestLabel } from '../../domain/types.js';
+import { costTotalLine } from './cost.js';
 import {
   clip,
   code,
@@ -98,7 +99,9 @@ export function requestMessage(view: RequestView): SlackMessage {
     ...packed.sections.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
     ...sectionsOf(rest),
   ];
+  const cost = costTotalLine(view.copies.map((c) => c.cost));
   const context = [
+    ...(cost ? [cost] : []),
     ...(view.reason ? [`Reason: ${escapeSlack(view.reason)}`] : []),
     ...(view.note ? [`Note: ${escapeSlack(view.note)}`] : []),
   ];

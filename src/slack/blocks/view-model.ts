@@ -1,3 +1,4 @@
+import type { CopyCost } from '../../domain/cost.js';
 import type { CopyState, Decision, LockSpec, RequestState, Tag } from '../../domain/types.js';
 
 /**
@@ -38,6 +39,8 @@ export interface CopyView {
   estimateStartMs?: number;
   encryption?: EncryptionView;
   transfer?: TransferView;
+  /** The estimate made at filing (absent on requests filed before estimates existed). */
+  cost?: CopyCost;
   startedAt?: Date;
   completedAt?: Date;
   failure?: { code: string; message: string };
