@@ -56,6 +56,8 @@ export interface CallRecord {
   httpStatus: number;
   /** False when the answer was deliberately lost (dropNextCopyResponses). */
   answered: boolean;
+  /** An EC2 call with `DryRun=true`: it could only check, never change anything. */
+  dryRun: boolean;
 }
 
 export interface SimulatorHandle {
@@ -218,6 +220,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       outcome: 'ok',
       httpStatus: 200,
       answered: true,
+      dryRun: false,
     };
     if (scope) record.accessKeyId = scope.accessKeyId;
     calls.push(record);
@@ -226,6 +229,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       record.service = routed.service;
       record.action = routed.action ?? '';
       record.params = routed.query?.toRecord() ?? routed.json ?? {};
+      record.dryRun = routed.query?.bool('DryRun') === true;
       const token = req.headers['x-amz-security-token'];
       const auth = authenticate(world, scope, typeof token === 'string' ? token : undefined, now);
       if (!auth.ok) throw authError(routed.service, auth.failure);
