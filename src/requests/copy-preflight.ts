@@ -34,15 +34,51 @@ export function encryptionParamsFor(request: ResolvedRequest, destination: Accou
 
 /** The warnings, each once: one per account and Region reads better than one per snapshot. */
 export async function copyWarnings(aws: FilingAws, input: CopyPreflightInput): Promise<string[]> {
-  const warnings: string[] = [];
-  const add = (line: string) => {
-    if (!warnings.includes(line)) warnings.push(line);
-  };
+  const checks = new Checks();
   for (const s of input.snapshots) {
-    if (!(await destinationSees(aws, input, s, add))) continue;
-    for (const region of input.request.destinationRegions) await checkCopy(aws, input, s, region, add);
+    if (!(await destinationSees(aws, input, s, checks))) continue;
+    for (const region of input.request.destinationRegions) await checkCopy(aws, input, s, region, checks);
   }
-  return warnings;
+  return checks.finish();
+}
+
+type Outcome<T> = { value: T } | { error: unknown } | { skipped: true };
+
+/**
+ * Runs the checks one after another and collects their warnings. Once AWS throttled one beyond the
+ * SDK's retries, each further call would wait out the same backoff (seconds each, while the
+ * requester waits for the receipt), so the rest are not asked: they are counted and said instead.
+ */
+class Checks {
+  private readonly warnings: string[] = [];
+  private throttled = false;
+  private skipped = 0;
+
+  add(line: string): void {
+    if (!this.warnings.includes(line)) this.warnings.push(line);
+  }
+
+  async run<T>(call: () => Promise<T>): Promise<Outcome<T>> {
+    if (this.throttled) {
+      this.skipped++;
+      return { skipped: true };
+    }
+    try {
+      return { value: await call() };
+    } catch (error) {
+      if (asAwsError(error).code === 'throttled') this.throttled = true;
+      return { error };
+    }
+  }
+
+  finish(): string[] {
+    if (this.skipped > 0) {
+      this.add(
+        `${this.skipped} more pre-flight check${this.skipped === 1 ? '' : 's'} did not run: AWS throttled an earlier one even after the SDK's retries, and each would only have waited out the same backoff.`,
+      );
+    }
+    return this.warnings;
+  }
 }
 
 /**
@@ -52,46 +88,42 @@ export async function copyWarnings(aws: FilingAws, input: CopyPreflightInput): P
  */
 async function destinationSees(
   aws: FilingAws,
-  { request, source, destination, session }: CopyPreflightInput,
+  input: CopyPreflightInput,
   s: SourceSnapshot,
-  add: (line: string) => void,
+  checks: Checks,
 ): Promise<boolean> {
+  const { request, source, destination, session } = input;
   if (source.id === destination.id) return true;
-  try {
-    const shared = await aws.sharedWith(source, request.sourceRegion, s.snapshotId, session);
-    if (shared.public || shared.userIds.includes(destination.id)) return true;
-  } catch (err) {
-    add(
-      isDenied(err)
+  const read = await checks.run(() => aws.sharedWith(source, request.sourceRegion, s.snapshotId, session));
+  if ('value' in read && (read.value.public || read.value.userIds.includes(destination.id))) return true;
+  if ('error' in read) {
+    checks.add(
+      isDenied(read.error)
         ? `${roleOf(source, true)} may not read who snapshots in ${where(source, request.sourceRegion)} are shared with: DescribeSnapshotAttribute answered UnauthorizedOperation, and the bot reads it before sharing a source with ${destination.alias}, so the copy would fail after approval. Grant the source role ec2:DescribeSnapshotAttribute: \`{"Effect":"Allow","Action":"ec2:DescribeSnapshotAttribute","Resource":"*"}\`.`
-        : `Could not check whether ${s.snapshotId} is already shared with ${destination.alias} (DescribeSnapshotAttribute in ${source.alias}): ${why(err)}`,
+        : `Could not check whether the sources are already shared with ${destination.alias} (DescribeSnapshotAttribute in ${source.alias}): ${why(read.error)}`,
     );
   }
-  await checkShare(aws, { request, source, destination, session }, s, add);
+  await checkShare(aws, input, s, checks);
   return false;
 }
 
 async function checkShare(
   aws: FilingAws,
-  {
-    request,
-    source,
-    destination,
-    session,
-  }: Pick<CopyPreflightInput, 'request' | 'source' | 'destination' | 'session'>,
+  { request, source, destination, session }: CopyPreflightInput,
   s: SourceSnapshot,
-  add: (line: string) => void,
+  checks: Checks,
 ): Promise<void> {
-  try {
-    const verdict = await aws.mayShare(source, request.sourceRegion, s.snapshotId, destination.id, session);
-    if (verdict === 'denied') {
-      add(
-        `${roleOf(source, true)} may not share snapshots in ${where(source, request.sourceRegion)} with ${destination.alias} (${destination.id}): ModifySnapshotAttribute (createVolumePermission add) with DryRun answered UnauthorizedOperation, and a cross-account copy needs the source shared first, so it would fail after approval. Grant the source role ec2:ModifySnapshotAttribute: \`{"Effect":"Allow","Action":"ec2:ModifySnapshotAttribute","Resource":"arn:aws:ec2:*::snapshot/*"}\`.`,
-      );
-    }
-  } catch (err) {
-    add(
-      `Could not check whether ${source.alias} may share ${s.snapshotId} with ${destination.alias} (ModifySnapshotAttribute DryRun): ${why(err)}`,
+  const share = await checks.run(() =>
+    aws.mayShare(source, request.sourceRegion, s.snapshotId, destination.id, session),
+  );
+  if ('value' in share && share.value === 'denied') {
+    checks.add(
+      `${roleOf(source, true)} may not share snapshots in ${where(source, request.sourceRegion)} with ${destination.alias} (${destination.id}): ModifySnapshotAttribute (createVolumePermission add) with DryRun answered UnauthorizedOperation, and a cross-account copy needs the source shared first, so it would fail after approval. Grant the source role ec2:ModifySnapshotAttribute: \`{"Effect":"Allow","Action":"ec2:ModifySnapshotAttribute","Resource":"arn:aws:ec2:*::snapshot/*"}\`.`,
+    );
+  }
+  if ('error' in share) {
+    checks.add(
+      `Could not check whether ${source.alias} may share the sources with ${destination.alias} (ModifySnapshotAttribute DryRun): ${why(share.error)}`,
     );
   }
 }
@@ -101,18 +133,18 @@ async function checkCopy(
   input: CopyPreflightInput,
   s: SourceSnapshot,
   region: string,
-  add: (line: string) => void,
+  checks: Checks,
 ): Promise<void> {
   const { destination, session } = input;
-  try {
-    if ((await aws.mayCopy(destination, region, copyCheck(input, s, region), session)) === 'denied') {
-      add(
-        `${roleOf(destination, true)} may not copy snapshots into ${where(destination, region)}: CopySnapshot with DryRun answered UnauthorizedOperation, so the copy would fail after approval. Grant the destination role ec2:CopySnapshot, and ec2:CreateTags for the copies it creates: \`{"Effect":"Allow","Action":"ec2:CopySnapshot","Resource":"arn:aws:ec2:*::snapshot/*"}\` and \`{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*::snapshot/*","Condition":{"StringEquals":{"ec2:CreateAction":"CopySnapshot"}}}\`.`,
-      );
-    }
-  } catch (err) {
-    add(
-      `Could not check whether ${destination.alias} may copy into ${region} (CopySnapshot DryRun): ${why(err)}`,
+  const copy = await checks.run(() => aws.mayCopy(destination, region, copyCheck(input, s, region), session));
+  if ('value' in copy && copy.value === 'denied') {
+    checks.add(
+      `${roleOf(destination, true)} may not copy snapshots into ${where(destination, region)}: CopySnapshot with DryRun answered UnauthorizedOperation, so the copy would fail after approval. Grant the destination role ec2:CopySnapshot, and ec2:CreateTags for the copies it creates: \`{"Effect":"Allow","Action":"ec2:CopySnapshot","Resource":"arn:aws:ec2:*::snapshot/*"}\` and \`{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*::snapshot/*","Condition":{"StringEquals":{"ec2:CreateAction":"CopySnapshot"}}}\`.`,
+    );
+  }
+  if ('error' in copy) {
+    checks.add(
+      `Could not check whether ${destination.alias} may copy into ${region} (CopySnapshot DryRun): ${why(copy.error)}`,
     );
   }
 }

@@ -180,6 +180,35 @@ describe('copy pre-flight within one account', () => {
     ]);
   });
 
+  it('asks no more once AWS throttled a check beyond the retries, and says how many did not run', async () => {
+    const { aws, asked } = fakeAws({
+      copy: async () => {
+        throw new AwsError('throttled', 'CopySnapshot (DryRun): RequestLimitExceeded', {
+          awsCode: 'RequestLimitExceeded',
+        });
+      },
+    });
+    const warnings = await copyWarnings(aws, sameAccount({ snapshots: [snap(A), snap(B)] }));
+    expect(asked).toEqual([`CopySnapshot prod us-west-2 ${A}`]);
+    expect(warnings).toEqual([
+      "Could not check whether prod may copy into us-west-2 (CopySnapshot DryRun): AWS kept throttling it after the SDK's retries (CopySnapshot (DryRun): RequestLimitExceeded)",
+      "3 more pre-flight checks did not run: AWS throttled an earlier one even after the SDK's retries, and each would only have waited out the same backoff.",
+    ]);
+  });
+
+  it('keeps asking after a failure that is not throttling', async () => {
+    const { aws, asked } = fakeAws({
+      copy: async (_a, region) => {
+        if (region === 'us-west-2') throw new AwsError('network', 'CopySnapshot (DryRun): ECONNRESET');
+        return 'denied';
+      },
+    });
+    const warnings = await copyWarnings(aws, sameAccount());
+    expect(asked).toHaveLength(2);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toContain('may not copy snapshots into prod (111111111111) eu-west-1');
+  });
+
   it('says any other failure of the check, with its message', async () => {
     const { aws } = fakeAws({
       copy: async () => {
@@ -274,8 +303,8 @@ describe('copy pre-flight across accounts', () => {
     const warnings = await copyWarnings(aws, input());
     expect(asked).toHaveLength(2);
     expect(warnings).toEqual([
-      `Could not check whether ${A} is already shared with audit (DescribeSnapshotAttribute in prod): DescribeSnapshotAttribute in prod: ECONNRESET: socket hang up`,
-      `Could not check whether prod may share ${A} with audit (ModifySnapshotAttribute DryRun): AWS kept throttling it after the SDK's retries (ModifySnapshotAttribute (DryRun) in prod: RequestLimitExceeded)`,
+      'Could not check whether the sources are already shared with audit (DescribeSnapshotAttribute in prod): DescribeSnapshotAttribute in prod: ECONNRESET: socket hang up',
+      "Could not check whether prod may share the sources with audit (ModifySnapshotAttribute DryRun): AWS kept throttling it after the SDK's retries (ModifySnapshotAttribute (DryRun) in prod: RequestLimitExceeded)",
     ]);
   });
 });
