@@ -252,7 +252,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         const handler = EC2_ACTIONS[action];
         if (!handler) throw unknownAction('ec2', routed.action);
         if (faults.shouldThrottle(action)) throw throttlingError('ec2');
-        if (world.isDenied(auth.principal.accountId, action)) {
+        // Tags given at creation are authorised as ec2:CreateTags too (with ec2:CreateAction).
+        const tagsOnCreate =
+          (action === 'CopySnapshot' || action === 'CreateVolume') &&
+          (routed.query?.structs('TagSpecification').length ?? 0) > 0;
+        if (
+          world.isDenied(auth.principal.accountId, action) ||
+          (tagsOnCreate && world.isDenied(auth.principal.accountId, 'CreateTags'))
+        ) {
           throw new AwsError(
             'UnauthorizedOperation',
             'You are not authorized to perform this operation.',

@@ -61,6 +61,22 @@ describe('DryRun pre-flight at filing (SPEC §5.2)', () => {
     expect([...h.sim.world.snapshots.values()].filter((s) => s.copy)).toEqual([]);
   });
 
+  it("sends the copy's tags with the DryRun, so a role that may not tag its copies is warned too", async () => {
+    h = await startRequestsHarness();
+    h.sim.world.denyAction(PROD, 'CreateTags');
+    const n = await fileRequest(h, `${DEMO_SNAPSHOTS.unencrypted} from us-east-1 to us-west-2 tag Team=sre`);
+    const reply = await warned(h, n, `may not copy snapshots into prod (${PROD}) us-west-2`);
+    expect(reply).toContain('ec2:CreateTags for the copies it creates');
+    const [dryRun] = h.sim.calls.filter((c) => c.action === 'CopySnapshot');
+    expect(dryRun?.params).toMatchObject({
+      'TagSpecification.1.ResourceType': 'snapshot',
+      DryRun: 'true',
+    });
+    expect(Object.values(dryRun?.params ?? {})).toEqual(
+      expect.arrayContaining(['Team', 'sre', 'snapshot-copy:source']),
+    );
+  });
+
   it('asks the allowed destination with the encryption the copy will use, and says nothing', async () => {
     h = await startRequestsHarness();
     // Shared with audit already: the destination can see the source, so its copy is what is checked.

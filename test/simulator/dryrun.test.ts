@@ -76,6 +76,15 @@ describe('DryRun of CopySnapshot and ModifySnapshotAttribute', () => {
     expect(copies()).toEqual([]);
   });
 
+  it('denies a copy that tags on creation when IAM denies ec2:CreateTags', async () => {
+    t.sim.world.denyAction(A, 'CreateTags');
+    const tagged = {
+      TagSpecifications: [{ ResourceType: 'snapshot' as const, Tags: [{ Key: 'k', Value: 'v' }] }],
+    };
+    expect((await copy(A, tagged)).name).toBe('UnauthorizedOperation');
+    expect((await copy(A)).name).toBe('DryRunOperation');
+  });
+
   it('checks the parameters and the source before it answers DryRunOperation', async () => {
     // Not shared with B: B cannot see it, and the DryRun says so as the copy would.
     expect((await copy(B)).name).toBe('InvalidSnapshot.NotFound');
