@@ -174,6 +174,26 @@ export interface AwsGateway {
     input: CopySnapshotInput,
     session: string,
   ): Promise<{ snapshotId: string }>;
+  /**
+   * CopySnapshot with DryRun and the parameters the copy will be made with: whether IAM lets the
+   * destination role make it. `allowed` on DryRunOperation, `denied` on UnauthorizedOperation; any
+   * other answer (a source it cannot see, a bad parameter, throttling) is thrown, as it says the
+   * check could not decide.
+   */
+  mayCopySnapshot(
+    account: AccountConfig,
+    region: string,
+    input: CopySnapshotInput,
+    session: string,
+  ): Promise<'allowed' | 'denied'>;
+  /** ModifySnapshotAttribute (createVolumePermission add `withAccountId`) with DryRun, read as `mayCopySnapshot`. */
+  mayShareSnapshot(
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    withAccountId: string,
+    session: string,
+  ): Promise<'allowed' | 'denied'>;
   /** Who may already create volumes from (and so copy) a snapshot: DescribeSnapshotAttribute createVolumePermission. */
   snapshotSharedWith(
     account: AccountConfig,
@@ -303,6 +323,20 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
     return results;
   };
 
+  const shareCommand = (
+    operation: 'add' | 'remove',
+    snapshotId: string,
+    withAccountId: string,
+    dryRun = false,
+  ) =>
+    new ModifySnapshotAttributeCommand({
+      SnapshotId: snapshotId,
+      Attribute: 'createVolumePermission',
+      OperationType: operation,
+      UserIds: [withAccountId],
+      ...(dryRun ? { DryRun: true } : {}),
+    });
+
   const modifyShare = async (
     operation: 'add' | 'remove',
     account: AccountConfig,
@@ -314,15 +348,7 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
     const client = clients.ec2(account, region, session);
     await mapAwsErrors(
       where(`ModifySnapshotAttribute (${operation} ${withAccountId})`, account, region),
-      () =>
-        client.send(
-          new ModifySnapshotAttributeCommand({
-            SnapshotId: snapshotId,
-            Attribute: 'createVolumePermission',
-            OperationType: operation,
-            UserIds: [withAccountId],
-          }),
-        ),
+      () => client.send(shareCommand(operation, snapshotId, withAccountId)),
     );
   };
 
@@ -359,30 +385,7 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
       }
       // CopySnapshot has no ClientToken: a retry after a lost answer would copy twice.
       const client = clients.ec2(account, region, session, { idempotent: false });
-      const output = await mapAwsErrors(context, () =>
-        client.send(
-          new CopySnapshotCommand({
-            SourceRegion: input.sourceRegion,
-            SourceSnapshotId: input.sourceSnapshotId,
-            ...(input.encrypted !== undefined ? { Encrypted: input.encrypted } : {}),
-            ...(input.kmsKeyId !== undefined ? { KmsKeyId: input.kmsKeyId } : {}),
-            ...(input.description !== undefined ? { Description: input.description } : {}),
-            ...(input.completionDurationMinutes !== undefined
-              ? { CompletionDurationMinutes: input.completionDurationMinutes }
-              : {}),
-            ...(input.tags.length > 0
-              ? {
-                  TagSpecifications: [
-                    {
-                      ResourceType: 'snapshot',
-                      Tags: input.tags.map((t) => ({ Key: t.key, Value: t.value })),
-                    },
-                  ],
-                }
-              : {}),
-          }),
-        ),
-      );
+      const output = await mapAwsErrors(context, () => client.send(copyCommand(input)));
       if (output.SnapshotId === undefined) {
         throw new AwsError('unknown', `${context}: AWS accepted the copy but returned no SnapshotId`);
       }
@@ -404,6 +407,26 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
         userIds: perms.map((p) => p.UserId).filter((id): id is string => !!id),
         public: perms.some((p) => p.Group === 'all'),
       };
+    },
+
+    mayCopySnapshot: (account, region, input, session) => {
+      const context = where('CopySnapshot (DryRun)', account, region);
+      if (input.kmsKeyId !== undefined && input.encrypted !== true) {
+        return Promise.reject(
+          new AwsError('invalid-parameter', `${context}: KmsKeyId requires Encrypted=true`),
+        );
+      }
+      // A DryRun changes nothing, so unlike the copy itself it may be retried.
+      const client = clients.ec2(account, region, session);
+      return dryRunVerdict(context, () => client.send(copyCommand(input, true)));
+    },
+
+    mayShareSnapshot: (account, region, snapshotId, withAccountId, session) => {
+      const client = clients.ec2(account, region, session);
+      return dryRunVerdict(
+        where(`ModifySnapshotAttribute (DryRun, add ${withAccountId})`, account, region),
+        () => client.send(shareCommand('add', snapshotId, withAccountId, true)),
+      );
     },
 
     shareSnapshot: (account, region, snapshotId, withAccountId, session) =>
@@ -600,6 +623,47 @@ export function createAwsGateway(options: AwsGatewayOptions): AwsGateway {
       return { accountId: output.Account, arn: output.Arn, userId: output.UserId ?? '' };
     },
   };
+}
+
+function copyCommand(input: CopySnapshotInput, dryRun = false): CopySnapshotCommand {
+  return new CopySnapshotCommand({
+    SourceRegion: input.sourceRegion,
+    SourceSnapshotId: input.sourceSnapshotId,
+    ...(input.encrypted !== undefined ? { Encrypted: input.encrypted } : {}),
+    ...(input.kmsKeyId !== undefined ? { KmsKeyId: input.kmsKeyId } : {}),
+    ...(input.description !== undefined ? { Description: input.description } : {}),
+    ...(input.completionDurationMinutes !== undefined
+      ? { CompletionDurationMinutes: input.completionDurationMinutes }
+      : {}),
+    ...(input.tags.length > 0
+      ? {
+          TagSpecifications: [
+            {
+              ResourceType: 'snapshot',
+              Tags: input.tags.map((t) => ({ Key: t.key, Value: t.value })),
+            },
+          ],
+        }
+      : {}),
+    ...(dryRun ? { DryRun: true } : {}),
+  });
+}
+
+/**
+ * What a DryRun with real parameters says. AWS checks IAM first: UnauthorizedOperation means the
+ * role lacks the permission; DryRunOperation (HTTP 412) that IAM and the parameters would let the
+ * call through. Only UnauthorizedOperation counts as a denial — AuthFailure, OptInRequired and the
+ * like are not fixed by an IAM statement, so they are thrown with the rest.
+ */
+async function dryRunVerdict(context: string, call: () => Promise<unknown>): Promise<'allowed' | 'denied'> {
+  try {
+    await mapAwsErrors(context, call);
+    return 'allowed';
+  } catch (err) {
+    if (err instanceof AwsError && err.awsCode === 'DryRunOperation') return 'allowed';
+    if (err instanceof AwsError && err.awsCode === 'UnauthorizedOperation') return 'denied';
+    throw err;
+  }
 }
 
 /** `[undefined]` when there is no list (one unfiltered pass), else the list in chunks. */

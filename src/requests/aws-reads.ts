@@ -25,6 +25,12 @@ export function filingAws(gateway: AwsGateway): FilingAws {
   };
   return {
     mayLock: (account, region, session) => gateway.permissionProbe(account, region, 'LockSnapshot', session),
+    mayCopy: (account, region, copy, session) => gateway.mayCopySnapshot(account, region, copy, session),
+    mayShare: (account, region, snapshotId, withAccountId, session) =>
+      gateway.mayShareSnapshot(account, region, snapshotId, withAccountId, session),
+    // Not cached: the engine shares right before copying, and a share may change any time.
+    sharedWith: (account, region, snapshotId, session) =>
+      gateway.snapshotSharedWith(account, region, snapshotId, session),
     async findSources(account, region, selector: SourceSelector, session) {
       if (selector.kind === 'tag') {
         const tagged = await gateway.describeSnapshots(

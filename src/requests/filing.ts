@@ -1,11 +1,6 @@
 import { type ApprovalFacts, missingReasonProblem, requiredApprovals } from '../domain/approval.js';
 import { DEFAULT_PRICING, estimateCopyCost, type PricingConfig, totalCost } from '../domain/cost.js';
-import {
-  copyEncryptionParams,
-  type EncryptionOutcome,
-  encryptionOutcome,
-  isEncryptionError,
-} from '../domain/encryption.js';
+import { type EncryptionOutcome, encryptionOutcome, isEncryptionError } from '../domain/encryption.js';
 import { describeIncremental, predictIncremental } from '../domain/incremental.js';
 import { provenanceKey } from '../domain/provenance.js';
 import { roleSessionName } from '../domain/session-name.js';
@@ -13,6 +8,7 @@ import type { AccountConfig, ApprovalsConfig, ResolvedRequest, SourceSnapshot } 
 import { requestLabel } from '../domain/types.js';
 import type { EncryptionView } from '../slack/blocks/view-model.js';
 import type { FileRequestInput, NewCopy, RequestRecord, Store } from '../store/port.js';
+import { copyWarnings, encryptionParamsFor, why } from './copy-preflight.js';
 import { copyKey, INTERMEDIATE, type RequestDetails } from './details.js';
 import { lockWarnings } from './lock-preflight.js';
 import type { FilingAws } from './ports.js';
@@ -87,7 +83,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   const session = roleSessionName({ purpose: 'filing', requester: input.requesterId });
   const warnings: string[] = [];
 
-  const judged = await judgeSources(deps, input, session);
+  const judged = await judgeSources(deps, input, session, (w) => addOnce(warnings, w));
   if (!input.judgeEach && judged.refused.length > 0) {
     return { ok: false, problems: judged.refused.map((r) => r.reason) };
   }
@@ -109,11 +105,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   const keyArn = keyArnResolver(deps, destination, session);
   for (const region of request.destinationRegions) {
     const defaults = await aws.encryptionDefaults(destination, region, session);
-    const params = copyEncryptionParams({
-      ...(request.kmsKeyId ? { requestKms: request.kmsKeyId } : {}),
-      encryptFlag: request.encrypt,
-      ...(destination.kmsKeys[region] ? { destinationAccountKmsKey: destination.kmsKeys[region] } : {}),
-    });
+    const params = encryptionParamsFor(request, destination, region);
     for (const original of snapshots) {
       // Hop 2 of a two-hop copy copies the intermediate: shared with the destination, under the share key.
       const s = isTwoHop(original) ? { ...original, kmsKeyId: original.shareKey.arn } : original;
@@ -138,6 +130,11 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
             movesData: true,
           },
         );
+        // Deleted once hop 2 is done: no monthly storage to speak of.
+        details.cost[copyKey(s.snapshotId, INTERMEDIATE)] = {
+          ...details.cost[copyKey(s.snapshotId, INTERMEDIATE)]!,
+          storagePerMonth: 0,
+        };
       }
       const owned = s.ownerId === destination.id;
       const outcome = encryptionOutcome({
@@ -231,6 +228,16 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       delete details.cost[copyKey(id, region)];
     }
   }
+  const copied = snapshots.filter((s) => !refusedIds.has(s.snapshotId));
+  const preflight = {
+    request,
+    source,
+    destination,
+    snapshots: copied,
+    requesterId: input.requesterId,
+    session,
+  };
+  for (const w of await copyWarnings(aws, preflight)) addOnce(warnings, w);
   const filedSources: ResolvedRequest['sources'] =
     refusedIds.size > 0
       ? { kind: 'ids', ids: [...new Set(accepted.map((c) => c.source.snapshotId))] }
@@ -297,6 +304,7 @@ async function judgeSources(
   deps: FilingDeps,
   input: FileInput,
   session: string,
+  warn: (line: string) => void,
 ): Promise<{ accepted: SourceSnapshot[]; refused: RefusedSnapshot[] }> {
   const { request, source } = input;
   const found = await deps.aws.findSources(source, request.sourceRegion, request.sources, session);
@@ -306,7 +314,7 @@ async function judgeSources(
   }));
   const accepted: SourceSnapshot[] = [];
   for (const s of found.snapshots) {
-    const judged = await sourceRefusal(deps, input, s, session);
+    const judged = await sourceRefusal(deps, input, s, session, warn);
     if (typeof judged === 'string') refused.push({ snapshotId: s.snapshotId, reason: judged });
     else accepted.push(judged ?? s);
   }
@@ -319,6 +327,7 @@ export async function sourceRefusal(
   { request, source, destination, crossAccount }: FileInput,
   s: SourceSnapshot,
   session: string,
+  warn: (line: string) => void,
 ): Promise<string | TwoHopSource | undefined> {
   if (s.state === 'error') {
     return `${s.snapshotId} failed (state error): only completed snapshots can be copied; take a new snapshot and copy that one`;
@@ -335,10 +344,17 @@ export async function sourceRefusal(
   }
   if (!s.encrypted || !s.kmsKeyId) return undefined;
   // A key managed by AWS cannot be shared with another account at all (seed, "Sharing").
-  const key = await deps.aws
-    .describeKey(source, request.sourceRegion, s.kmsKeyId, session)
-    .catch(() => undefined);
-  if (key && isAwsManagedEbsKey(key)) {
+  let key: { manager: string };
+  try {
+    key = await deps.aws.describeKey(source, request.sourceRegion, s.kmsKeyId, session);
+  } catch (err) {
+    // Not knowing is no reason to refuse: the approvers are told, and the share would fail visibly.
+    warn(
+      `Could not check whether ${s.snapshotId} is encrypted with the AWS managed key aws/ebs, which cannot be shared with ${destination.alias} (kms:DescribeKey of ${s.kmsKeyId} in ${source.alias} failed: ${why(err)}). If it is, the copy will fail when the bot shares the source; grant ${source.alias}'s role kms:DescribeKey on the key to have it checked.`,
+    );
+    return undefined;
+  }
+  if (isAwsManagedEbsKey(key)) {
     const plan = await planTwoHops(deps.aws, s, {
       source,
       destination,

@@ -1,4 +1,14 @@
-import type { AccountConfig, SourceSelector, SourceSnapshot } from '../domain/types.js';
+import type { AccountConfig, SourceSelector, SourceSnapshot, Tag } from '../domain/types.js';
+
+/** The parameters of a CopySnapshot as the engine will send them, for its DryRun at filing. */
+export interface CopyCheck {
+  sourceRegion: string;
+  sourceSnapshotId: string;
+  encrypted?: boolean;
+  kmsKeyId?: string;
+  completionDurationMinutes?: number;
+  tags: Tag[];
+}
 
 /** The AWS reads filing needs (no writes: nothing changes in AWS before approval). */
 export interface FilingAws {
@@ -23,6 +33,31 @@ export interface FilingAws {
   ): Promise<{ arn: string; manager: 'AWS' | 'CUSTOMER' }>;
   /** LockSnapshot DryRun: may the account's role lock snapshots there (pre-flight of `lock`)? */
   mayLock?(account: AccountConfig, region: string, session: string): Promise<'allowed' | 'denied'>;
+  /**
+   * CopySnapshot DryRun in the destination (pre-flight of the copy). `denied`: UnauthorizedOperation;
+   * rejects when the check could not decide (the error says why).
+   */
+  mayCopy(
+    account: AccountConfig,
+    region: string,
+    copy: CopyCheck,
+    session: string,
+  ): Promise<'allowed' | 'denied'>;
+  /** ModifySnapshotAttribute (createVolumePermission add) DryRun in the source: may its role share? */
+  mayShare(
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    withAccountId: string,
+    session: string,
+  ): Promise<'allowed' | 'denied'>;
+  /** Who may already create volumes from the snapshot (DescribeSnapshotAttribute createVolumePermission). */
+  sharedWith(
+    account: AccountConfig,
+    region: string,
+    snapshotId: string,
+    session: string,
+  ): Promise<{ userIds: string[]; public: boolean }>;
   /** Which of these snapshot IDs still exist in the account and Region. */
   existingSnapshots(
     account: AccountConfig,

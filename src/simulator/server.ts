@@ -56,6 +56,8 @@ export interface CallRecord {
   httpStatus: number;
   /** False when the answer was deliberately lost (dropNextCopyResponses). */
   answered: boolean;
+  /** An EC2 call with `DryRun=true`: it could only check, never change anything. */
+  dryRun: boolean;
 }
 
 export interface SimulatorHandle {
@@ -218,6 +220,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       outcome: 'ok',
       httpStatus: 200,
       answered: true,
+      dryRun: false,
     };
     if (scope) record.accessKeyId = scope.accessKeyId;
     calls.push(record);
@@ -226,6 +229,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       record.service = routed.service;
       record.action = routed.action ?? '';
       record.params = routed.query?.toRecord() ?? routed.json ?? {};
+      record.dryRun = routed.query?.bool('DryRun') === true;
       const token = req.headers['x-amz-security-token'];
       const auth = authenticate(world, scope, typeof token === 'string' ? token : undefined, now);
       if (!auth.ok) throw authError(routed.service, auth.failure);
@@ -248,7 +252,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         const handler = EC2_ACTIONS[action];
         if (!handler) throw unknownAction('ec2', routed.action);
         if (faults.shouldThrottle(action)) throw throttlingError('ec2');
-        if (world.isDenied(auth.principal.accountId, action)) {
+        // Tags given at creation are authorised as ec2:CreateTags too (with ec2:CreateAction).
+        const tagsOnCreate =
+          (action === 'CopySnapshot' || action === 'CreateVolume') &&
+          (routed.query?.structs('TagSpecification').length ?? 0) > 0;
+        if (
+          world.isDenied(auth.principal.accountId, action) ||
+          (tagsOnCreate && world.isDenied(auth.principal.accountId, 'CreateTags'))
+        ) {
           throw new AwsError(
             'UnauthorizedOperation',
             'You are not authorized to perform this operation.',

@@ -360,6 +360,81 @@ describe('sharing', () => {
   });
 });
 
+describe('DryRun pre-flight of a copy and a share', () => {
+  const input = {
+    sourceRegion: 'us-east-1',
+    sourceSnapshotId: 'snap-0src',
+    encrypted: true,
+    kmsKeyId: 'alias/audit-ebs',
+    tags: [{ key: 'snapshot-copy:source', value: 'snap-0src' }],
+  };
+
+  it('sends the copy parameters with DryRun and reads DryRunOperation (412) as allowed', async () => {
+    server.respond(() =>
+      ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412),
+    );
+    expect(await gateway.mayCopySnapshot(audit, 'us-west-2', input, 'snapshot-copy-filing-U1')).toBe(
+      'allowed',
+    );
+    const params = Object.fromEntries(onlyAction('CopySnapshot')[0]!.params);
+    expect(params).toMatchObject({
+      DryRun: 'true',
+      SourceRegion: 'us-east-1',
+      SourceSnapshotId: 'snap-0src',
+      Encrypted: 'true',
+      KmsKeyId: 'alias/audit-ebs',
+      'TagSpecification.1.Tag.1.Key': 'snapshot-copy:source',
+    });
+  });
+
+  it('reads UnauthorizedOperation as denied', async () => {
+    server.respond(() =>
+      ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
+    );
+    expect(await gateway.mayCopySnapshot(audit, 'us-west-2', input, 'snapshot-copy-filing-U1')).toBe(
+      'denied',
+    );
+    expect(
+      await gateway.mayShareSnapshot(prod, 'us-east-1', 'snap-0src', audit.id, 'snapshot-copy-filing-U1'),
+    ).toBe('denied');
+  });
+
+  it('throws what else AWS answers: the check could not decide', async () => {
+    server.respond(() => ec2Error('InvalidSnapshot.NotFound', "The snapshot 'snap-0src' does not exist."));
+    await expect(gateway.mayCopySnapshot(audit, 'us-west-2', input, 'S')).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    server.respond(() => ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
+    await expect(
+      gateway.mayShareSnapshot(prod, 'us-east-1', 'snap-0src', audit.id, 'S'),
+    ).rejects.toMatchObject({
+      code: 'throttled',
+    });
+    // AuthFailure is no missing IAM statement: not a denial either.
+    server.respond(() =>
+      ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials'),
+    );
+    await expect(gateway.mayCopySnapshot(audit, 'us-west-2', input, 'S')).rejects.toMatchObject({
+      code: 'unauthorized',
+      awsCode: 'AuthFailure',
+    });
+  });
+
+  it('sends the share with DryRun, as the real share would add it', async () => {
+    server.respond(() =>
+      ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412),
+    );
+    expect(await gateway.mayShareSnapshot(prod, 'us-east-1', 'snap-0src', audit.id, 'S')).toBe('allowed');
+    expect(Object.fromEntries(onlyAction('ModifySnapshotAttribute')[0]!.params)).toMatchObject({
+      DryRun: 'true',
+      SnapshotId: 'snap-0src',
+      Attribute: 'createVolumePermission',
+      OperationType: 'add',
+      'UserId.1': '222222222222',
+    });
+  });
+});
+
 describe('encryption defaults and keys', () => {
   it('reads encryption-by-default and the default key', async () => {
     server.respond(({ action }) =>

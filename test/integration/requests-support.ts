@@ -13,14 +13,17 @@ import {
 
 export type { ModalInput };
 
-/** AWS actions that change something; none may be called before a request is approved. */
+/**
+ * AWS actions that change something; none may be called before a request is approved. Their
+ * DryRuns (the pre-flight checks at filing) change nothing and do not count.
+ */
 export const MUTATING_ACTIONS = ['CopySnapshot', 'ModifySnapshotAttribute', 'CreateTags', 'DeleteSnapshot'];
 
 /** Slack waits 3 s for an ack; "well under" leaves room for a loaded CI machine. */
 export const ACK_BUDGET_MS = 1_500;
 
 export function mutatingCalls(h: Harness) {
-  return h.sim.calls.filter((c) => MUTATING_ACTIONS.includes(c.action));
+  return h.sim.calls.filter((c) => MUTATING_ACTIONS.includes(c.action) && !c.dryRun);
 }
 
 /** A clock the test moves by hand (the bot reads it through `startBot({ now })`). */

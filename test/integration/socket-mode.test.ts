@@ -70,7 +70,7 @@ describe('the bot in Socket Mode', () => {
       'R-1 completed',
       15_000,
     );
-    const copy = h.sim.calls.find((c) => c.action === 'CopySnapshot');
+    const copy = h.sim.calls.find((c) => c.action === 'CopySnapshot' && !c.dryRun);
     expect(copy?.params.SourceSnapshotId).toBe(DEMO_SNAPSHOTS.unencrypted);
   });
 });

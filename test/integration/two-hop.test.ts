@@ -33,6 +33,13 @@ describe('a cross-account copy of an aws/ebs source', () => {
     expect(shown(card.call)).toContain('hop 1/2 (re-key in prod)');
     expect(shown(card.call)).toContain('hop 2/2');
     expect(shown(card.call)).toContain('alias/prod-ebs');
+    expect(shown(card.call)).toContain('audit (222222222222) us-west-2 · *cross-account*');
+    // Pre-flight of hop 1, in prod under the share key; the aws/ebs source itself is never shared.
+    expect(shown(card.call)).not.toContain(':warning:');
+    const dryRuns = h.sim.calls.filter((c) => c.dryRun);
+    expect(dryRuns.map((c) => [c.action, c.accountId, c.params.KmsKeyId])).toEqual([
+      ['CopySnapshot', PROD, 'alias/prod-ebs'],
+    ]);
     expect(okCalls(h, 'CopySnapshot')).toEqual([]);
 
     await approve(h, n);

@@ -48,6 +48,9 @@ const noAws = () => {
     encryptionDefaults: fail,
     describeKey: fail,
     existingSnapshots: fail,
+    mayCopy: fail,
+    mayShare: fail,
+    sharedWith: fail,
   };
   return { gateway, aws };
 };

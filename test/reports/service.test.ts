@@ -22,6 +22,9 @@ function refusingAws() {
     encryptionDefaults: refuse,
     describeKey: refuse,
     existingSnapshots: refuse,
+    mayCopy: refuse,
+    mayShare: refuse,
+    sharedWith: refuse,
   };
   return { gateway, aws };
 }

@@ -21,7 +21,10 @@ const input = {
   crossAccount: false,
 } as unknown as FileInput;
 const deps = {} as FilingDeps;
-const refusal = (s: SourceSnapshot) => sourceRefusal(deps, input, s, 'session');
+const refusal = (s: SourceSnapshot) =>
+  sourceRefusal(deps, input, s, 'session', (line) => {
+    throw new Error(`unexpected warning: ${line}`);
+  });
 
 describe('source refusals at filing', () => {
   it('accepts a completed standard snapshot', async () => {
@@ -48,5 +51,50 @@ describe('a failed snapshot', () => {
     expect(await refusal(snap({ state: 'error' }))).toContain(
       'failed (state error): only completed snapshots can be copied',
     );
+  });
+});
+
+describe('the aws/ebs check of a cross-account source', () => {
+  const audit = { alias: 'audit', id: '222222222222' } as AccountConfig;
+  const crossAccount = { ...input, destination: audit, crossAccount: true } as FileInput;
+  const encrypted = snap({ encrypted: true, kmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/k-1' });
+  const judge = async (describeKey: FilingDeps['aws']['describeKey']) => {
+    const warnings: string[] = [];
+    const reason = await sourceRefusal(
+      { aws: { describeKey } } as unknown as FilingDeps,
+      crossAccount,
+      encrypted,
+      'session',
+      (line) => warnings.push(line),
+    );
+    return { reason, warnings };
+  };
+
+  it('refuses a source under aws/ebs, naming the fix', async () => {
+    const { reason, warnings } = await judge(async () => ({ arn: 'arn', manager: 'AWS' }));
+    expect(reason).toContain('encrypted with the AWS managed key aws/ebs');
+    expect(warnings).toEqual([]);
+  });
+
+  it('accepts a source under a customer managed key', async () => {
+    expect(await judge(async () => ({ arn: 'arn', manager: 'CUSTOMER' }))).toEqual({
+      reason: undefined,
+      warnings: [],
+    });
+  });
+
+  it('says the check could not run, and why, when DescribeKey of the source key fails — and does not refuse', async () => {
+    const { reason, warnings } = await judge(() =>
+      Promise.reject(new Error('DescribeKey in prod: AccessDeniedException: not allowed')),
+    );
+    expect(reason).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      'Could not check whether snap-0123456789abcdef0 is encrypted with the AWS managed key aws/ebs',
+    );
+    expect(warnings[0]).toContain(
+      'kms:DescribeKey of arn:aws:kms:us-east-1:111111111111:key/k-1 in prod failed',
+    );
+    expect(warnings[0]).toContain('AccessDeniedException: not allowed');
   });
 });

@@ -195,7 +195,7 @@ describe.skipIf(pgUrl === undefined)(
       const push = calls.push.bind(calls);
       calls.push = (...records: CallRecord[]) => {
         const n = push(...records);
-        for (const r of records) queueMicrotask(() => r.action === 'CopySnapshot' && gate.cut());
+        for (const r of records) queueMicrotask(() => r.action === 'CopySnapshot' && !r.dryRun && gate.cut());
         return n;
       };
       await fileAndApproveVia(1, `${DEMO_SNAPSHOTS.unencrypted} from us-east-1 to us-west-2`);

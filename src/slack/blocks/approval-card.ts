@@ -65,7 +65,7 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   const accounts = `${escapeSlack(view.source.alias)} (${view.source.id}) ${view.sourceRegion} → ${escapeSlack(view.destination.alias)} (${view.destination.id})`;
   const header = [
     `*${label}* · ${view.policyName ? `DR policy *${escapeSlack(view.policyName)}*` : `from ${mention(view.requesterId)}`}`,
-    `${accounts} ${[...new Set(view.copies.map((c) => c.destinationRegion))].join(', ')}${view.crossAccount ? ' · *cross-account*' : ''}`,
+    `${accounts} ${[...new Set(view.copies.filter((c) => c.hop !== 'intermediate').map((c) => c.destinationRegion))].join(', ')}${view.crossAccount ? ' · *cross-account*' : ''}`,
     approvalsTally(view),
   ];
   if (view.reason) header.push(`Reason: ${escapeSlack(view.reason)}`);

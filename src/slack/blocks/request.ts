@@ -32,7 +32,9 @@ const MAX_COPY_LINES = 40;
 
 export function route(view: RequestView): string {
   const dest = view.crossAccount ? `${escapeSlack(view.destination.alias)} ` : '';
-  const regions = [...new Set(view.copies.map((c) => c.destinationRegion))].join(', ');
+  const regions = [
+    ...new Set(view.copies.filter((c) => c.hop !== 'intermediate').map((c) => c.destinationRegion)),
+  ].join(', ');
   return `${escapeSlack(view.source.alias)} ${view.sourceRegion} → ${dest}${regions}`;
 }
 
