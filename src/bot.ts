@@ -34,6 +34,7 @@ import { Notifier } from './slack/outbox-messages.js';
 import { healthRoutes } from './slack/routes.js';
 import { webClientPort } from './slack/web.js';
 import { DRILL_STEP, drillHandler } from './steps/drill.js';
+import { DELETE_INTERMEDIATE_STEP, deleteIntermediateHandler } from './steps/intermediate.js';
 import { LOCK_STEP, lockHandler } from './steps/lock.js';
 import { RETENTION_STEP, retentionHandler } from './steps/retention.js';
 import { StepRunner } from './steps/runner.js';
@@ -187,7 +188,21 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     liveOwners,
     log: log.child({ component: 'steps' }),
     handlers: {
-      [UNSHARE_STEP]: unshareHandler({ store, aws: aws.gateway, accounts, notify, now }),
+      [UNSHARE_STEP]: unshareHandler({
+        store,
+        aws: aws.gateway,
+        accounts,
+        notify,
+        now,
+        stepsAdded: () => void steps.kick(),
+      }),
+      [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({
+        store,
+        aws: aws.gateway,
+        accounts,
+        notify,
+        now,
+      }),
       [LOCK_STEP]: lockHandler({ store, aws: aws.gateway, accounts, notify, now }),
       [RETENTION_STEP]: retentionHandler({
         store,

@@ -59,17 +59,27 @@ export function checkAccounts(accounts: Indexed<AccountConfig>[], report: Report
       seen.add(region);
     });
 
-    for (const [region, key] of Object.entries(account.kmsKeys)) {
-      if (!account.regions.includes(region)) {
-        report(
-          ['accounts', index, 'kmsKeys', region],
-          `${region} is not one of this account's regions (${account.regions.join(', ')})`,
-        );
-      }
-      // KMS keys are regional: an ARN from another Region can never encrypt a copy here.
-      const keyRegion = kmsArnRegion(key);
-      if (keyRegion !== undefined && keyRegion !== region) {
-        report(['accounts', index, 'kmsKeys', region], `the key ARN is in ${keyRegion}, not ${region}`);
+    for (const field of ['kmsKeys', 'shareKmsKeys'] as const) {
+      for (const [region, key] of Object.entries(account[field] ?? {})) {
+        if (!account.regions.includes(region)) {
+          report(
+            ['accounts', index, field, region],
+            `${region} is not one of this account's regions (${account.regions.join(', ')})`,
+          );
+        }
+        // KMS keys are regional: an ARN from another Region can never encrypt a copy here.
+        const keyRegion = kmsArnRegion(key);
+        if (keyRegion !== undefined && keyRegion !== region) {
+          report(['accounts', index, field, region], `the key ARN is in ${keyRegion}, not ${region}`);
+        }
+        // A share key must be this account's own: it re-keys this account's snapshots.
+        const keyAccount = key.startsWith('arn:') ? key.split(':')[4] : undefined;
+        if (field === 'shareKmsKeys' && keyAccount !== undefined && keyAccount !== account.id) {
+          report(
+            ['accounts', index, field, region],
+            `the key ARN is in account ${keyAccount}, not this account (${account.id})`,
+          );
+        }
       }
     }
   }

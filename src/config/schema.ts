@@ -200,6 +200,8 @@ export const accountSchema = z.strictObject({
     .min(1, 'must list at least one Region'),
   default: z.boolean({ error: 'must be true or false' }).default(false),
   kmsKeys: z.record(z.string(), kmsKeySchema, { error: 'must map Regions to KMS keys' }).default({}),
+  /** Customer managed keys of this account that others may use: `aws/ebs` sources are re-keyed with them (SPEC §5.5). */
+  shareKmsKeys: z.record(z.string(), kmsKeySchema, { error: 'must map Regions to KMS keys' }).optional(),
 });
 
 const ruleSchema = z.strictObject({

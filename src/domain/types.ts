@@ -141,6 +141,8 @@ export const PROVENANCE_TAGS = {
   sourceVolume: 'snapshot-copy:source-volume',
   /** On DR-policy copies: the policy's name (retention finds its copies by it). */
   policy: 'snapshot-copy:policy',
+  /** `intermediate` on the first hop of a two-hop copy (SPEC §5.5), deleted once the final hop ends. */
+  hop: 'snapshot-copy:hop',
 } as const;
 
 /**
@@ -166,6 +168,8 @@ export interface AccountConfig {
   regions: string[]; // non-empty; the first is the default source Region
   default: boolean;
   kmsKeys: Record<string, string>; // Region → key the copies INTO this account are encrypted with
+  /** Region → a customer managed key of this account other accounts may use (two-hop copies, SPEC §5.5). */
+  shareKmsKeys?: Record<string, string>;
 }
 
 /** `approvals` config (SPEC §3). */

@@ -19,6 +19,8 @@ export interface CopyTagInput {
   reason?: string;
   /** DR-policy copies: the policy (retention finds the policy's copies by it). */
   policyName?: string;
+  /** The first hop of a two-hop copy: tagged so that anybody sees it is temporary. */
+  intermediate?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export function copyTags(input: CopyTagInput): Tag[] {
     { key: PROVENANCE_TAGS.approvedBy, value: input.approvedBy.join(' ').slice(0, MAX_VALUE) },
     ...(input.sourceVolume ? [{ key: PROVENANCE_TAGS.sourceVolume, value: input.sourceVolume }] : []),
     ...(input.policyName ? [{ key: PROVENANCE_TAGS.policy, value: input.policyName }] : []),
+    ...(input.intermediate ? [{ key: PROVENANCE_TAGS.hop, value: 'intermediate' }] : []),
   ];
   const fitsReason =
     input.reason !== undefined &&

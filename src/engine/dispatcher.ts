@@ -137,10 +137,12 @@ export class Dispatcher {
         });
         return 'requeued';
       }
+      // The original source's tags and volume, also for a final hop (which copies an intermediate).
+      const origin = copy.originSnapshotId ?? copy.source.snapshotId;
       const [sourceSnapshot] = await aws.describeSnapshots(
         source,
         copy.source.region,
-        { snapshotIds: [copy.source.snapshotId] },
+        { snapshotIds: [origin] },
         session,
       );
       const decisions = await store.listDecisions(request.n);
@@ -157,11 +159,15 @@ export class Dispatcher {
           sourceSnapshotId: copy.source.snapshotId,
           ...(copy.encrypted ? { encrypted: true } : {}),
           ...(copy.kmsKeyId ? { kmsKeyId: copy.kmsKeyId } : {}),
-          description: copyDescription(r.note, copy.source.snapshotId, copy.source.region, request.n),
-          ...(r.withinMinutes ? { completionDurationMinutes: r.withinMinutes } : {}),
+          description: copyDescription(r.note, origin, copy.source.region, request.n),
+          // `within` is for the copy the requester asked for; the intermediate hop goes at AWS's pace.
+          ...(r.withinMinutes && copy.hop !== 'intermediate'
+            ? { completionDurationMinutes: r.withinMinutes }
+            : {}),
           tags: copyTags({
             requestNumber: request.n,
-            sourceSnapshotId: copy.source.snapshotId,
+            sourceSnapshotId: origin,
+            ...(copy.hop === 'intermediate' ? { intermediate: true } : {}),
             sourceRegion: copy.source.region,
             requesterId: request.requesterId,
             approvedBy,
@@ -317,7 +323,7 @@ async function findExistingCopy(
     copy.destination.region,
     [
       { key: PROVENANCE_TAGS.request, value: requestLabel(request.n) },
-      { key: PROVENANCE_TAGS.source, value: copy.source.snapshotId },
+      { key: PROVENANCE_TAGS.source, value: copy.originSnapshotId ?? copy.source.snapshotId },
     ],
     session,
   );

@@ -7,11 +7,12 @@ import type { Metrics } from '../observability/metrics.js';
 import { escapeSlack, mention } from '../slack/blocks/format.js';
 import { completedReply, failedReply, keyFailureReply, startedReply } from '../slack/blocks/thread.js';
 import type { Notifier } from '../slack/outbox-messages.js';
+import { scheduleIntermediateCleanup } from '../steps/intermediate.js';
 import { scheduleLock } from '../steps/lock.js';
 import { scheduleRetention } from '../steps/retention.js';
 import { scheduleUnshares } from '../steps/unshare.js';
 import type { CopyChange, Store } from '../store/port.js';
-import { copyKey, readDetails } from './details.js';
+import { detailsKeyOf, readDetails } from './details.js';
 import { toCopyView } from './views.js';
 
 export interface CopyEventDeps {
@@ -41,10 +42,7 @@ export class CopyEventHandler implements CopyEvents {
   async started({ copy, request }: CopyChange, tx: Store): Promise<void> {
     const { now } = this.d;
     const notify = this.d.notify.within(tx);
-    const view = toCopyView(
-      copy,
-      readDetails(request.details).encryption[copyKey(copy.source.snapshotId, copy.destination.region)],
-    );
+    const view = toCopyView(copy, readDetails(request.details).encryption[detailsKeyOf(copy)]);
     const at = now();
     await notify.reply(
       request.n,
@@ -96,14 +94,17 @@ export class CopyEventHandler implements CopyEvents {
       at,
       `completed:${copy.id}`,
     );
-    // Follow-up AWS work commits with the completion (SPEC §10): lock first, then retention.
-    await scheduleLock(tx, copy, request, { at, afterCommit: this.d.stepsAdded });
-    await scheduleRetention(tx, copy, request, {
-      at,
-      afterCommit: this.d.stepsAdded,
-      retains: (policy) =>
-        this.d.drPolicies?.some((p) => p.name === policy && p.retain !== undefined) ?? false,
-    });
+    // Follow-up AWS work commits with the completion (SPEC §10): lock first, then retention. An
+    // intermediate hop is neither: it is deleted once its final hops are done.
+    if (copy.hop !== 'intermediate') {
+      await scheduleLock(tx, copy, request, { at, afterCommit: this.d.stepsAdded });
+      await scheduleRetention(tx, copy, request, {
+        at,
+        afterCommit: this.d.stepsAdded,
+        retains: (policy) =>
+          this.d.drPolicies?.some((p) => p.name === policy && p.retain !== undefined) ?? false,
+      });
+    }
     await this.finish(change, tx);
   }
 
@@ -118,9 +119,7 @@ export class CopyEventHandler implements CopyEvents {
     let text: string;
     if (code === 'key-not-accessible') {
       const destination = findAccount(accounts, copy.destination.accountId);
-      const encryption = readDetails(request.details).encryption[
-        copyKey(copy.source.snapshotId, copy.destination.region)
-      ];
+      const encryption = readDetails(request.details).encryption[detailsKeyOf(copy)];
       const targetKeyId = copy.kmsKeyId ?? encryption?.keyId;
       const sourceKeyAccountId = keyAccount(copy.source.kmsKeyId) ?? copy.source.accountId;
       text = keyFailureReply({
@@ -135,6 +134,19 @@ export class CopyEventHandler implements CopyEvents {
     }
     await notify.reply(request.n, request.originChannel, text, at, `failed:${copy.id}`);
     await this.finish(change, tx);
+    if (copy.hop === 'intermediate') await this.failFinalHops(change, tx);
+  }
+
+  /** Without its intermediate copy a final hop has nothing to copy: it fails, saying why. */
+  private async failFinalHops({ copy, request }: CopyChange, tx: Store): Promise<void> {
+    for (const final of (await tx.getCopies(request.n)).filter((c) => c.afterCopyId === copy.id)) {
+      const change = await tx.failCopy(final.id, {
+        code: 'intermediate-failed',
+        message: `the intermediate copy (hop 1 of 2) failed: ${copy.failure?.message ?? copy.failure?.code ?? 'unknown'}`,
+        at: this.d.now(),
+      });
+      if (change) await this.failed(change, tx);
+    }
   }
 
   /** After a copy ends: remove the share it used once nothing needs it, tell the request's end, refill the slot. */
@@ -143,6 +155,11 @@ export class CopyEventHandler implements CopyEvents {
     const notify = this.d.notify.within(tx);
     const at = now();
     await scheduleUnshares(tx, [copy], {
+      at,
+      requester: request.requesterId,
+      afterCommit: this.d.stepsAdded,
+    });
+    await scheduleIntermediateCleanup(tx, request.n, {
       at,
       requester: request.requesterId,
       afterCommit: this.d.stepsAdded,

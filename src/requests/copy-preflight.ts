@@ -11,6 +11,7 @@ import { provenanceVolume } from '../domain/provenance.js';
 import type { AccountConfig, ResolvedRequest, SourceSnapshot } from '../domain/types.js';
 import { copyTags } from '../engine/copy-tags.js';
 import type { CopyCheck, FilingAws } from './ports.js';
+import { isTwoHop } from './two-hop.js';
 
 export interface CopyPreflightInput {
   request: ResolvedRequest;
@@ -36,6 +37,14 @@ export function encryptionParamsFor(request: ResolvedRequest, destination: Accou
 export async function copyWarnings(aws: FilingAws, input: CopyPreflightInput): Promise<string[]> {
   const checks = new Checks();
   for (const s of input.snapshots) {
+    // A two-hop source is not shared itself: hop 1 copies it within its own account (checked
+    // here); hop 2 copies an intermediate that does not exist yet.
+    if (isTwoHop(s)) {
+      await checkCopy(aws, { ...input, destination: input.source }, s, input.request.sourceRegion, checks, {
+        kmsKeyId: s.shareKey.configured,
+      });
+      continue;
+    }
     if (!(await destinationSees(aws, input, s, checks))) continue;
     for (const region of input.request.destinationRegions) await checkCopy(aws, input, s, region, checks);
   }
@@ -134,9 +143,14 @@ async function checkCopy(
   s: SourceSnapshot,
   region: string,
   checks: Checks,
+  key?: { kmsKeyId: string },
 ): Promise<void> {
   const { destination, session } = input;
-  const copy = await checks.run(() => aws.mayCopy(destination, region, copyCheck(input, s, region), session));
+  const check = copyCheck(input, s, region);
+  // Hop 1 of a two-hop copy: re-keyed with the share key, at AWS's own pace (no `within`).
+  const { completionDurationMinutes: _within, ...untimed } = check;
+  const params = key ? { ...untimed, encrypted: true, kmsKeyId: key.kmsKeyId } : check;
+  const copy = await checks.run(() => aws.mayCopy(destination, region, params, session));
   if ('value' in copy && copy.value === 'denied') {
     checks.add(
       `${roleOf(destination, true)} may not copy snapshots into ${where(destination, region)}: CopySnapshot with DryRun answered UnauthorizedOperation, so the copy would fail after approval. Grant the destination role ec2:CopySnapshot, and ec2:CreateTags for the copies it creates: \`{"Effect":"Allow","Action":"ec2:CopySnapshot","Resource":"arn:aws:ec2:*::snapshot/*"}\` and \`{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*::snapshot/*","Condition":{"StringEquals":{"ec2:CreateAction":"CopySnapshot"}}}\`.`,

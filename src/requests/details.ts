@@ -1,5 +1,6 @@
 import type { CopyCost } from '../domain/cost.js';
 import type { EncryptionView } from '../slack/blocks/view-model.js';
+import type { CopyRecord } from '../store/port.js';
 
 /**
  * What filing works out before approval and keeps with the request (the store keeps it as JSON
@@ -16,6 +17,17 @@ export interface RequestDetails {
 
 export function copyKey(sourceSnapshotId: string, destinationRegion: string): string {
   return `${sourceSnapshotId}|${destinationRegion}`;
+}
+
+/** Where a two-hop copy's intermediate hop keeps its details (its Region may be a final hop's too). */
+export const INTERMEDIATE = 'intermediate';
+
+/** The details key of a stored copy: by its original source, also once a final hop copies an intermediate. */
+export function detailsKeyOf(
+  copy: Pick<CopyRecord, 'hop' | 'source' | 'originSnapshotId' | 'destination'>,
+): string {
+  if (copy.hop === 'intermediate') return copyKey(copy.source.snapshotId, INTERMEDIATE);
+  return copyKey(copy.originSnapshotId ?? copy.source.snapshotId, copy.destination.region);
 }
 
 export function readDetails(details: unknown): RequestDetails {

@@ -9,9 +9,17 @@ import { requestLabel } from '../domain/types.js';
 import type { EncryptionView } from '../slack/blocks/view-model.js';
 import type { FileRequestInput, NewCopy, RequestRecord, Store } from '../store/port.js';
 import { copyWarnings, encryptionParamsFor, why } from './copy-preflight.js';
-import { copyKey, type RequestDetails } from './details.js';
+import { copyKey, INTERMEDIATE, type RequestDetails } from './details.js';
 import { lockWarnings } from './lock-preflight.js';
 import type { FilingAws } from './ports.js';
+import {
+  FINAL_HOP_TRANSFER,
+  intermediateCopy,
+  isTwoHop,
+  linkHops,
+  planTwoHops,
+  type TwoHopSource,
+} from './two-hop.js';
 
 export interface FilingDeps {
   store: Store;
@@ -98,7 +106,36 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   for (const region of request.destinationRegions) {
     const defaults = await aws.encryptionDefaults(destination, region, session);
     const params = encryptionParamsFor(request, destination, region);
-    for (const s of snapshots) {
+    for (const original of snapshots) {
+      // Hop 2 of a two-hop copy copies the intermediate: shared with the destination, under the share key.
+      const s = isTwoHop(original) ? { ...original, kmsKeyId: original.shareKey.arn } : original;
+      if (
+        isTwoHop(original) &&
+        !copies.some((c) => c.hop?.kind === 'intermediate' && c.source.snapshotId === s.snapshotId)
+      ) {
+        const hop1 = intermediateCopy(original, source, request.sourceRegion);
+        copies.push(hop1);
+        details.encryption[copyKey(s.snapshotId, INTERMEDIATE)] = {
+          encrypted: true,
+          because: 'specified-key',
+          keyId: original.shareKey.configured,
+        };
+        details.cost[copyKey(s.snapshotId, INTERMEDIATE)] = estimateCopyCost(
+          deps.pricing ?? DEFAULT_PRICING,
+          {
+            sourceRegion: request.sourceRegion,
+            destinationRegion: request.sourceRegion,
+            sizeGiB: s.volumeSizeGiB,
+            kind: 'full',
+            movesData: true,
+          },
+        );
+        // Deleted once hop 2 is done: no monthly storage to speak of.
+        details.cost[copyKey(s.snapshotId, INTERMEDIATE)] = {
+          ...details.cost[copyKey(s.snapshotId, INTERMEDIATE)]!,
+          storagePerMonth: 0,
+        };
+      }
       const owned = s.ownerId === destination.id;
       const outcome = encryptionOutcome({
         encryptedParam: params.Encrypted === true,
@@ -126,11 +163,13 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       const protection = outcome.encrypted
         ? { encrypted: true as const, keyId: await keyArn(region, outcome.keyId) }
         : { encrypted: false as const };
-      const previous = await Promise.all(
-        (await previousCopies(deps, s, destination, region, session)).map(async (p) =>
-          p.kmsKeyId ? { ...p, kmsKeyId: await keyArn(region, p.kmsKeyId) } : p,
-        ),
-      );
+      const previous = isTwoHop(original)
+        ? []
+        : await Promise.all(
+            (await previousCopies(deps, s, destination, region, session)).map(async (p) =>
+              p.kmsKeyId ? { ...p, kmsKeyId: await keyArn(region, p.kmsKeyId) } : p,
+            ),
+          );
       const prediction = predictIncremental({
         source: {
           accountId: s.ownerId,
@@ -167,20 +206,24 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         destination: { account: destination.alias, accountId: destination.id, region },
         ...(params.Encrypted ? { encrypted: true } : {}),
         ...(params.KmsKeyId ? { kmsKeyId: params.KmsKeyId } : {}),
-        transfer: {
-          kind: prediction.kind,
-          reason: describeIncremental(prediction, region).replace(/^(full|incremental): /, ''),
-        },
+        // A fresh intermediate has no earlier copy in the destination: hop 2 is always full.
+        transfer: isTwoHop(original)
+          ? { kind: 'full', reason: FINAL_HOP_TRANSFER }
+          : {
+              kind: prediction.kind,
+              reason: describeIncremental(prediction, region).replace(/^(full|incremental): /, ''),
+            },
+        ...(isTwoHop(original) ? { hop: { kind: 'final' as const, after: -1 } } : {}),
       });
     }
   }
 
   // A snapshot refused for one destination Region is refused for all: a request copies it everywhere or nowhere.
   const refusedIds = new Set(refused.map((r) => r.snapshotId));
-  const accepted = copies.filter((c) => !refusedIds.has(c.source.snapshotId));
+  const accepted = linkHops(copies.filter((c) => !refusedIds.has(c.source.snapshotId)));
   if (accepted.length === 0) return { ok: false, problems: refused.map((r) => r.reason) };
   for (const id of refusedIds) {
-    for (const region of request.destinationRegions) {
+    for (const region of [...request.destinationRegions, INTERMEDIATE]) {
       delete details.encryption[copyKey(id, region)];
       delete details.cost[copyKey(id, region)];
     }
@@ -271,20 +314,21 @@ async function judgeSources(
   }));
   const accepted: SourceSnapshot[] = [];
   for (const s of found.snapshots) {
-    const reason = await sourceRefusal(deps, input, s, session, warn);
-    if (reason) refused.push({ snapshotId: s.snapshotId, reason });
-    else accepted.push(s);
+    const judged = await sourceRefusal(deps, input, s, session, warn);
+    if (typeof judged === 'string') refused.push({ snapshotId: s.snapshotId, reason: judged });
+    else accepted.push(judged ?? s);
   }
   return { accepted, refused };
 }
 
+/** Why a source cannot be copied; or, for an `aws/ebs` source of a cross-account copy, its two-hop plan. */
 export async function sourceRefusal(
   deps: FilingDeps,
   { request, source, destination, crossAccount }: FileInput,
   s: SourceSnapshot,
   session: string,
   warn: (line: string) => void,
-): Promise<string | undefined> {
+): Promise<string | TwoHopSource | undefined> {
   if (s.state === 'error') {
     return `${s.snapshotId} failed (state error): only completed snapshots can be copied; take a new snapshot and copy that one`;
   }
@@ -311,7 +355,13 @@ export async function sourceRefusal(
     return undefined;
   }
   if (isAwsManagedEbsKey(key)) {
-    return `${s.snapshotId} is encrypted with the AWS managed key aws/ebs, which cannot be shared with another account. Copy it within ${source.alias} first with \`kms <customer managed key>\`, then copy that copy to ${destination.alias}.`;
+    const plan = await planTwoHops(deps.aws, s, {
+      source,
+      destination,
+      region: request.sourceRegion,
+      session,
+    });
+    return plan.ok ? plan.source : plan.reason;
   }
   return undefined;
 }

@@ -17,7 +17,8 @@ export async function queueNotice(
 ): Promise<void> {
   const { store, notify, now } = deps;
   const request = await store.getRequest(n);
-  const queued = (await store.getCopies(n)).filter((c) => c.state === 'queued');
+  // A final hop waits for its intermediate copy, not for a slot: its queue is told once it can start.
+  const queued = (await store.getCopies(n)).filter((c) => c.state === 'queued' && c.afterCopyId === null);
   if (!request || queued.length === 0) return;
   const queues = await store.queueSnapshot();
   const lines: string[] = [];

@@ -10,6 +10,7 @@ import { problemsText } from '../slack/blocks/problems.js';
 import { copyLine, route } from '../slack/blocks/request.js';
 import { cancelledReply } from '../slack/blocks/thread.js';
 import type { Notifier } from '../slack/outbox-messages.js';
+import { scheduleIntermediateCleanup } from '../steps/intermediate.js';
 import { scheduleUnshares } from '../steps/unshare.js';
 import type { Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
@@ -278,6 +279,12 @@ export class RequestService {
       });
       // A copy put back in the queue (ResourceLimitExceeded) may have shared its source already.
       await scheduleUnshares(tx, result.cancelled, {
+        at,
+        requester: request.requesterId,
+        afterCommit: () => this.d.stepsAdded?.(),
+      });
+      // A two-hop copy cancelled after its intermediate copy completed: that copy is deleted.
+      await scheduleIntermediateCleanup(tx, n, {
         at,
         requester: request.requesterId,
         afterCommit: () => this.d.stepsAdded?.(),

@@ -1,7 +1,7 @@
 import type { AccountConfig } from '../domain/types.js';
 import type { CopyView, RequestView } from '../slack/blocks/view-model.js';
 import type { CopyRecord, DecisionRecord, DestinationQueue, RequestRecord } from '../store/port.js';
-import { copyKey, readDetails } from './details.js';
+import { detailsKeyOf, readDetails } from './details.js';
 
 /** Builds what Slack shows from what the store keeps. Pure: the caller loads the records. */
 export function toRequestView(input: {
@@ -46,12 +46,7 @@ export function toRequestView(input: {
       ...(d.reason ? { reason: d.reason } : {}),
     })),
     copies: copies.map((c) =>
-      toCopyView(
-        c,
-        details.encryption[copyKey(c.source.snapshotId, c.destination.region)],
-        positions.get(c.id),
-        details.cost[copyKey(c.source.snapshotId, c.destination.region)],
-      ),
+      toCopyView(c, details.encryption[detailsKeyOf(c)], positions.get(c.id), details.cost[detailsKeyOf(c)]),
     ),
   };
 }
@@ -64,7 +59,8 @@ export function toCopyView(
 ): CopyView {
   return {
     copyId: c.id,
-    sourceSnapshotId: c.source.snapshotId,
+    // A final hop copies the intermediate, but people know the copy by its original source.
+    sourceSnapshotId: c.originSnapshotId ?? c.source.snapshotId,
     volumeId: c.source.volumeId,
     sizeGiB: c.source.sizeGiB,
     sourceEncrypted: c.source.encrypted,
@@ -81,5 +77,6 @@ export function toCopyView(
     ...(c.startedAt ? { startedAt: c.startedAt } : {}),
     ...(c.completedAt ? { completedAt: c.completedAt } : {}),
     ...(c.failure ? { failure: c.failure } : {}),
+    ...(c.hop ? { hop: c.hop } : {}),
   };
 }

@@ -11,6 +11,7 @@ import type { AccountConfig } from '../domain/types.js';
 import type { Notifier } from '../slack/outbox-messages.js';
 import type { CopyRecord, ShareKey, StepRecord, Store } from '../store/port.js';
 import { addFollowUp, tellRequest } from './follow-up.js';
+import { scheduleIntermediateCleanup } from './intermediate.js';
 import type { StepHandler } from './runner.js';
 
 export interface UnsharePayload extends ShareKey {
@@ -59,6 +60,8 @@ export function unshareHandler(d: {
   accounts: AccountConfig[];
   notify: Notifier;
   now: () => Date;
+  /** A step was written (an intermediate copy's deletion, once its share is gone). */
+  stepsAdded?: () => void;
 }): StepHandler {
   return {
     async run(step: StepRecord) {
@@ -86,6 +89,14 @@ export function unshareHandler(d: {
           ...(step.requestNumber !== null ? { requestNumber: step.requestNumber } : {}),
           detail: { snapshotId: p.snapshotId, region: p.sourceRegion, account: p.destAccountId },
         });
+        // The share of a two-hop copy's intermediate is removed before the intermediate is deleted.
+        if (step.requestNumber !== null) {
+          await scheduleIntermediateCleanup(tx, step.requestNumber, {
+            at: d.now(),
+            requester: p.requester,
+            afterCommit: () => d.stepsAdded?.(),
+          });
+        }
       });
     },
     async report(step: StepRecord, error: string, tx: Store) {

@@ -55,6 +55,19 @@ export async function claimStartableCopies({ db, engine }: Ctx, input: ClaimInpu
         .selectFrom('copies')
         .select(['id', 'dest_account', 'dest_account_id', 'dest_region', 'queued_at'])
         .where('state', '=', 'queued')
+        // A final hop starts once the intermediate copy it copies has completed (SPEC §5.5).
+        .where((eb) =>
+          eb.or([
+            eb('after_copy_id', 'is', null),
+            eb.exists(
+              eb
+                .selectFrom('copies as hop1')
+                .select('hop1.id')
+                .whereRef('hop1.id', '=', 'copies.after_copy_id')
+                .where('hop1.state', '=', 'completed'),
+            ),
+          ]),
+        )
         .execute(),
     ];
     const holdCutoff =
@@ -144,12 +157,25 @@ async function changeCopy(
 
 export function markCopyStarted(ctx: Ctx, copyId: number, input: { snapshotId: string; at: Date }) {
   const at = iso(input.at);
-  return changeCopy(ctx, copyId, 'copying', ['starting'], at, {
-    new_snapshot_id: input.snapshotId,
-    started_at: at,
-    progress: 0,
-    unanswered_at: null,
-  });
+  return changeCopy(
+    ctx,
+    copyId,
+    'copying',
+    ['starting'],
+    at,
+    { new_snapshot_id: input.snapshotId, started_at: at, progress: 0, unanswered_at: null },
+    async (trx, row) => {
+      if (row.hop !== 'intermediate') return;
+      // Its final hops copy the intermediate from now on: it is the snapshot they share and copy
+      // (their provenance keeps the original, origin_snapshot_id).
+      await trx
+        .updateTable('copies')
+        .set({ source_snapshot_id: input.snapshotId, source_kms_key_id: row.kms_key_id, updated_at: at })
+        .where('after_copy_id', '=', row.id)
+        .where('state', 'in', ['waiting', 'queued'])
+        .execute();
+    },
+  );
 }
 
 export function requeueCopy(ctx: Ctx, copyId: number, input: RequeueInput) {

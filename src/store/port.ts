@@ -64,6 +64,13 @@ export interface NewCopy {
   encrypted?: boolean;
   kmsKeyId?: string;
   transfer: TransferPrediction;
+  /**
+   * A hop of a two-hop copy (SPEC §5.5). An `intermediate` copies the source within its own
+   * account and Region under the share key; a `final` copies that intermediate on (its `source` is
+   * the original until the intermediate exists) and names the copy it waits for by its index in
+   * the filing's `copies`.
+   */
+  hop?: { kind: 'intermediate' } | { kind: 'final'; after: number };
 }
 
 export interface AuditInput {
@@ -139,6 +146,12 @@ export interface CopyRecord {
   failure: { code: string; message: string } | null;
   /** How many times a slot was claimed for this copy. */
   attempts: number;
+  /** A hop of a two-hop copy (SPEC §5.5), or null for a direct copy. */
+  hop: 'intermediate' | 'final' | null;
+  /** A final hop: the intermediate copy it waits for and copies. */
+  afterCopyId: number | null;
+  /** A final hop: the original source, named by its provenance tags. */
+  originSnapshotId: string | null;
   updatedAt: Date;
   /** When its last CopySnapshot got no definite answer (null once started): see Dispatcher. */
   unansweredAt: Date | null;

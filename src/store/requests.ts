@@ -9,6 +9,7 @@ import type {
   CopyRecord,
   DecisionRecord,
   FileRequestInput,
+  NewCopy,
   RequestRecord,
   SlackRef,
   TransitionInput,
@@ -62,44 +63,70 @@ export async function fileRequest(
       .returningAll()
       .executeTakeFirstOrThrow();
     const n = Number(row.n);
+    const row0 = (c: NewCopy, afterCopyId: number | null) => ({
+      request_n: n,
+      source_snapshot_id: c.source.snapshotId,
+      source_account_id: c.source.accountId,
+      source_region: c.source.region,
+      source_volume_id: c.source.volumeId,
+      source_size_gib: c.source.sizeGiB,
+      source_encrypted: bit(c.source.encrypted),
+      source_kms_key_id: c.source.kmsKeyId ?? null,
+      dest_account: c.destination.account,
+      dest_account_id: c.destination.accountId,
+      dest_region: c.destination.region,
+      encrypted: bitOrNull(c.encrypted),
+      kms_key_id: c.kmsKeyId ?? null,
+      transfer_kind: c.transfer.kind,
+      transfer_reason: c.transfer.reason,
+      state: approved ? 'queued' : 'waiting',
+      queued_at: approved ? at : null,
+      claimed_at: null,
+      claim_owner: null,
+      started_at: null,
+      completed_at: null,
+      new_snapshot_id: null,
+      result_encrypted: null,
+      result_kms_key_id: null,
+      progress: null,
+      failure_code: null,
+      failure_message: null,
+      attempts: 0,
+      updated_at: at,
+      unanswered_at: null,
+      hop: c.hop?.kind ?? null,
+      after_copy_id: afterCopyId,
+      origin_snapshot_id: c.hop?.kind === 'final' ? c.source.snapshotId : null,
+    });
+    // Final hops name the copy they wait for by its ID: the copies they follow are inserted first.
+    const first = copies.filter((c) => c.hop?.kind !== 'final');
     const copyRows = await trx
       .insertInto('copies')
-      .values(
-        copies.map((c) => ({
-          request_n: n,
-          source_snapshot_id: c.source.snapshotId,
-          source_account_id: c.source.accountId,
-          source_region: c.source.region,
-          source_volume_id: c.source.volumeId,
-          source_size_gib: c.source.sizeGiB,
-          source_encrypted: bit(c.source.encrypted),
-          source_kms_key_id: c.source.kmsKeyId ?? null,
-          dest_account: c.destination.account,
-          dest_account_id: c.destination.accountId,
-          dest_region: c.destination.region,
-          encrypted: bitOrNull(c.encrypted),
-          kms_key_id: c.kmsKeyId ?? null,
-          transfer_kind: c.transfer.kind,
-          transfer_reason: c.transfer.reason,
-          state: approved ? 'queued' : 'waiting',
-          queued_at: approved ? at : null,
-          claimed_at: null,
-          claim_owner: null,
-          started_at: null,
-          completed_at: null,
-          new_snapshot_id: null,
-          result_encrypted: null,
-          result_kms_key_id: null,
-          progress: null,
-          failure_code: null,
-          failure_message: null,
-          attempts: 0,
-          updated_at: at,
-          unanswered_at: null,
-        })),
-      )
+      .values(first.map((c) => row0(c, null)))
       .returningAll()
       .execute();
+    const finals = copies.filter((c) => c.hop?.kind === 'final');
+    if (finals.length > 0) {
+      const idOf = new Map(
+        copyRows.map((r) => [`${r.source_snapshot_id}|${r.dest_account_id}|${r.dest_region}`, Number(r.id)]),
+      );
+      const afterId = (c: NewCopy) => {
+        const after = c.hop?.kind === 'final' ? copies[c.hop.after] : undefined;
+        const id =
+          after &&
+          idOf.get(`${after.source.snapshotId}|${after.destination.accountId}|${after.destination.region}`);
+        if (id === undefined)
+          throw new Error('a final hop must follow an intermediate copy of the same filing');
+        return id;
+      };
+      copyRows.push(
+        ...(await trx
+          .insertInto('copies')
+          .values(finals.map((c) => row0(c, afterId(c))))
+          .returningAll()
+          .execute()),
+      );
+    }
     await trx
       .insertInto('audit')
       .values({ at, actor: audit.actor, action: audit.action, request_n: n, detail_json: json(audit.detail) })

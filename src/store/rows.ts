@@ -76,6 +76,9 @@ export function toCopy(r: Selectable<CopiesTable>): CopyRecord {
       r.failure_code === null ? null : { code: r.failure_code, message: r.failure_message ?? r.failure_code },
     attempts: r.attempts,
     unansweredAt: r.unanswered_at ? date(r.unanswered_at) : null,
+    hop: r.hop === 'intermediate' || r.hop === 'final' ? r.hop : null,
+    afterCopyId: r.after_copy_id === null ? null : Number(r.after_copy_id),
+    originSnapshotId: r.origin_snapshot_id,
     updatedAt: date(r.updated_at),
   };
 }

@@ -62,6 +62,10 @@ export interface CopiesTable {
   updated_at: string;
   /** When a CopySnapshot got no definite answer: a tag lookup finding nothing is trusted only later. */
   unanswered_at: string | null;
+  /** `intermediate` or `final` for the two hops of a re-keyed copy (SPEC §5.5); null otherwise. */
+  hop: string | null;
+  after_copy_id: number | null;
+  origin_snapshot_id: string | null;
 }
 
 export interface DecisionsTable {

@@ -171,6 +171,12 @@ describe('loadConfig', () => {
     expect(policy?.channel).toBe('C0DR');
   });
 
+  it('accepts share keys for two-hop copies of aws/ebs sources', () => {
+    const raw: Loose = minimal();
+    raw.accounts[0].shareKmsKeys = { 'us-east-1': 'alias/ebs-share' };
+    expect(configFromObject(raw).accounts[0]?.shareKmsKeys).toEqual({ 'us-east-1': 'alias/ebs-share' });
+  });
+
   it('accepts a reminder and an escalation in hours, fractions allowed', () => {
     const raw: Loose = minimal();
     Object.assign(raw.approvals, {
@@ -189,6 +195,22 @@ describe('loadConfig', () => {
 
   // Each row: one change to a valid config → the exact problem line expected.
   const badCases: Array<[string, Mutate, string]> = [
+    [
+      'a share key for a Region the account does not use',
+      (c) => {
+        c.accounts[0].shareKmsKeys = { 'eu-west-1': 'alias/ebs-share' };
+      },
+      "accounts[0].shareKmsKeys.eu-west-1: eu-west-1 is not one of this account's regions (us-east-1, us-west-2)",
+    ],
+    [
+      'a share key of another account',
+      (c) => {
+        c.accounts[0].shareKmsKeys = {
+          'us-east-1': 'arn:aws:kms:us-east-1:222222222222:key/1a2b3c4d-0000-4000-8000-000000000001',
+        };
+      },
+      'accounts[0].shareKmsKeys.us-east-1: the key ARN is in account 222222222222, not this account (111111111111)',
+    ],
     [
       'approval cards by DM only',
       (c) => {

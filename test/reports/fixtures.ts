@@ -52,6 +52,9 @@ export function copy(overrides: Partial<CopyRecord> & { volumeId?: string } = {}
     failure: null,
     attempts: 1,
     unansweredAt: null,
+    hop: null,
+    afterCopyId: null,
+    originSnapshotId: null,
     updatedAt: overrides.completedAt ?? hoursAgo(1),
     ...rest,
   };

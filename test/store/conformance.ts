@@ -280,6 +280,57 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
     });
   });
 
+  describe('two-hop copies', () => {
+    const ORIGINAL = 'snap-0000000000000e001';
+    const PROD_EAST = { account: 'prod', accountId: '111111111111', region: 'us-east-1' };
+    const twoHop = () => [
+      {
+        ...newCopy(ORIGINAL, PROD_EAST),
+        hop: { kind: 'intermediate' as const },
+        kmsKeyId: 'alias/ebs-share',
+      },
+      { ...newCopy(ORIGINAL, DEST_A), hop: { kind: 'final' as const, after: 0 } },
+      { ...newCopy(ORIGINAL, DEST_B), hop: { kind: 'final' as const, after: 0 } },
+    ];
+
+    it('starts the final hops only once the intermediate copy has completed, copying it', async () => {
+      const { request, copies } = await store.fileRequest(filing({}, twoHop()));
+      const [hop1, west, eu] = copies;
+      expect(copies.map((c) => [c.hop, c.afterCopyId, c.originSnapshotId])).toEqual([
+        ['intermediate', null, null],
+        ['final', hop1!.id, ORIGINAL],
+        ['final', hop1!.id, ORIGINAL],
+      ]);
+      await store.approveRequest(request.n, at(1));
+      const first = await store.claimStartableCopies({ limits: limits(10), now: at(2), owner: 'w1' });
+      expect(first.map((c) => c.id)).toEqual([hop1!.id]);
+
+      await store.markCopyStarted(hop1!.id, { snapshotId: 'snap-0000000000000e0a1', at: at(3) });
+      const waiting = await store.getCopies(request.n);
+      // The final hops now copy the intermediate, and still name the original as their origin.
+      expect(
+        waiting.slice(1).map((c) => [c.source.snapshotId, c.source.kmsKeyId, c.originSnapshotId]),
+      ).toEqual([
+        ['snap-0000000000000e0a1', 'alias/ebs-share', ORIGINAL],
+        ['snap-0000000000000e0a1', 'alias/ebs-share', ORIGINAL],
+      ]);
+      expect(await store.claimStartableCopies({ limits: limits(10), now: at(4), owner: 'w1' })).toEqual([]);
+
+      await store.completeCopy(hop1!.id, { at: at(5) });
+      expect((await store.getRequest(request.n))?.state).not.toBe('completed');
+      const next = await store.claimStartableCopies({ limits: limits(10), now: at(6), owner: 'w1' });
+      expect(next.map((c) => c.id).sort()).toEqual([west!.id, eu!.id].sort());
+    });
+
+    it('never starts a final hop whose intermediate failed', async () => {
+      const { request, copies } = await store.fileRequest(filing({}, twoHop()));
+      await store.approveRequest(request.n, at(1));
+      await store.claimStartableCopies({ limits: limits(10), now: at(2), owner: 'w1' });
+      await store.failCopy(copies[0]!.id, { code: 'key-not-accessible', message: 'no', at: at(3) });
+      expect(await store.claimStartableCopies({ limits: limits(10), now: at(4), owner: 'w1' })).toEqual([]);
+    });
+  });
+
   describe('cancel', () => {
     it('cancels a pending request and all its copies', async () => {
       const { request } = await store.fileRequest(filing());

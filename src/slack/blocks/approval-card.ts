@@ -1,6 +1,6 @@
 import { requestLabel } from '../../domain/types.js';
 import { copyCostText, costTotalLine, shortCostText } from './cost.js';
-import { clip, code, escapeSlack, mention, slackDate } from './format.js';
+import { clip, code, escapeSlack, hopPrefix, mention, slackDate } from './format.js';
 import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
 import { formatSize, LIST_CHARS_MAX, packLines, restLines, sectionsOf, totalsLines } from './summary.js';
@@ -39,7 +39,7 @@ function sourceLine(copy: CopyView): string {
       : `incremental (${escapeSlack(copy.transfer.reason)})`
     : '';
   const cost = copy.cost ? `\n   Est. cost: ${copyCostText(copy.cost)}` : '';
-  return `• ${code(copy.sourceSnapshotId)} · ${code(copy.volumeId)} · ${copy.sizeGiB} GiB · ${enc}\n   → ${copy.destinationRegion}: ${encryptionText(copy)}${transfer ? `; ${transfer}` : ''}${cost}`;
+  return `• ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} · ${code(copy.volumeId)} · ${copy.sizeGiB} GiB · ${enc}\n   → ${copy.destinationRegion}: ${encryptionText(copy)}${transfer ? `; ${transfer}` : ''}${cost}`;
 }
 
 /**
@@ -65,7 +65,7 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   const accounts = `${escapeSlack(view.source.alias)} (${view.source.id}) ${view.sourceRegion} → ${escapeSlack(view.destination.alias)} (${view.destination.id})`;
   const header = [
     `*${label}* · ${view.policyName ? `DR policy *${escapeSlack(view.policyName)}*` : `from ${mention(view.requesterId)}`}`,
-    `${accounts} ${[...new Set(view.copies.map((c) => c.destinationRegion))].join(', ')}${view.crossAccount ? ' · *cross-account*' : ''}`,
+    `${accounts} ${[...new Set(view.copies.filter((c) => c.hop !== 'intermediate').map((c) => c.destinationRegion))].join(', ')}${view.crossAccount ? ' · *cross-account*' : ''}`,
     approvalsTally(view),
   ];
   if (view.reason) header.push(`Reason: ${escapeSlack(view.reason)}`);

@@ -33,3 +33,9 @@ export function code(text: string): string {
 export function clip(text: string, max = 2_900): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** Which hop of a two-hop copy a line is about (SPEC §5.5): `hop 1/2 (re-key in prod) ` or `hop 2/2 `. */
+export function hopPrefix(copy: { hop?: 'intermediate' | 'final'; destination: { alias: string } }): string {
+  if (copy.hop === 'intermediate') return `hop 1/2 (re-key in ${escapeSlack(copy.destination.alias)}) `;
+  return copy.hop === 'final' ? 'hop 2/2 ' : '';
+}

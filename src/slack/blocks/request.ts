@@ -9,6 +9,7 @@ import {
   code,
   escapeSlack,
   formatDuration,
+  hopPrefix,
   mention,
   progressBar,
   STATE_EMOJI,
@@ -31,12 +32,14 @@ const MAX_COPY_LINES = 40;
 
 export function route(view: RequestView): string {
   const dest = view.crossAccount ? `${escapeSlack(view.destination.alias)} ` : '';
-  const regions = [...new Set(view.copies.map((c) => c.destinationRegion))].join(', ');
+  const regions = [
+    ...new Set(view.copies.filter((c) => c.hop !== 'intermediate').map((c) => c.destinationRegion)),
+  ].join(', ');
   return `${escapeSlack(view.source.alias)} ${view.sourceRegion} → ${dest}${regions}`;
 }
 
 export function copyLine(copy: CopyView): string {
-  const head = `${STATE_EMOJI[copy.state]} ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}`;
+  const head = `${STATE_EMOJI[copy.state]} ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}`;
   switch (copy.state) {
     case 'waiting':
       return `${head} · waiting for approval`;
@@ -116,7 +119,7 @@ export function completionLine(copy: CopyView): string {
       ? ` in ${formatDuration(copy.completedAt.getTime() - copy.startedAt.getTime())}`
       : '';
   const kind = copy.transfer ? ` (${copy.transfer.kind})` : '';
-  return `${STATE_EMOJI.completed} ${code(copy.sourceSnapshotId)} copied to ${copy.destinationRegion}${took}${kind}: ${copy.newSnapshotId ? code(copy.newSnapshotId) : ''}`;
+  return `${STATE_EMOJI.completed} ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} copied to ${copy.destinationRegion}${took}${kind}: ${copy.newSnapshotId ? code(copy.newSnapshotId) : ''}`;
 }
 
 export function decidedLine(

@@ -1,4 +1,4 @@
-import { clip, code, escapeSlack, formatDuration, mention } from './format.js';
+import { clip, code, escapeSlack, formatDuration, hopPrefix, mention } from './format.js';
 import { completionLine } from './request.js';
 import type { CopyView } from './view-model.js';
 
@@ -23,7 +23,7 @@ export function startedReply(copy: CopyView): string {
       ? ` — full copy (${escapeSlack(copy.transfer.reason)}), ${copy.transfer.fullCopyGiB} GiB`
       : ` — incremental (${escapeSlack(copy.transfer.reason)})`
     : '';
-  return `:arrows_counterclockwise: ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}: copy started as ${copy.newSnapshotId ? code(copy.newSnapshotId) : 'a new snapshot'}${kind}.`;
+  return `:arrows_counterclockwise: ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}: copy started as ${copy.newSnapshotId ? code(copy.newSnapshotId) : 'a new snapshot'}${kind}.`;
 }
 
 export function completedReply(copy: CopyView): string {
@@ -84,6 +84,8 @@ const FAILURE_ADVICE: Record<string, (copy: CopyView) => string> = {
     'AWS refused the copy parameters. The details are below; correct the request and file it again.',
   'copy-error': () =>
     'AWS ended the copy in the error state. The AWS message is below; file the copy again once the cause is fixed.',
+  'intermediate-failed': () =>
+    'its first hop, the re-keyed copy within the source account, failed (see the reply above), so there is nothing to copy on. Fix that cause, then file the copy again.',
 };
 
 export function failedReply(copy: CopyView, requesterId: string): string {
@@ -93,7 +95,7 @@ export function failedReply(copy: CopyView, requesterId: string): string {
     'an unexpected error. The details are below; the operators can find more in the logs.';
   const detail = copy.failure?.message ? `\n> ${escapeSlack(copy.failure.message)}` : '';
   return clip(
-    `:x: ${mention(requesterId)} ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion} failed: ${advice}${detail}`,
+    `:x: ${mention(requesterId)} ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} → ${copy.destinationRegion} failed: ${advice}${detail}`,
   );
 }
 

@@ -44,6 +44,8 @@ export interface CopyView {
   startedAt?: Date;
   completedAt?: Date;
   failure?: { code: string; message: string };
+  /** A hop of a two-hop copy (SPEC §5.5); `sourceSnapshotId` is then always the original source. */
+  hop?: 'intermediate' | 'final';
 }
 
 export interface RequestView {

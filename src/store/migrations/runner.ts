@@ -17,6 +17,7 @@ import { dr } from './0006_dr.js';
 import { shareRemoval } from './0007_share_removal.js';
 import { approvalNudges } from './0008_approval_nudges.js';
 import { cardCopies } from './0009_card_copies.js';
+import { twoHop } from './0010_two_hop.js';
 
 export interface Migration {
   id: number;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   shareRemoval,
   approvalNudges,
   cardCopies,
+  twoHop,
 ];
 
 export class MigrationError extends Error {
