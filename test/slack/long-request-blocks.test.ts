@@ -112,6 +112,21 @@ describe('a long request on the approval card (SPEC §5 step 1)', () => {
     );
   });
 
+  it('never cuts a long reason, many long extra tags or the warnings: they go on in the next section', () => {
+    const tags = Array.from({ length: 12 }, (_, i) => ({
+      key: `team-tag-${i}`,
+      value: `${'v'.repeat(240)}${i}`,
+    }));
+    const reason = `${'because the restore drill needs it '.repeat(14)}END-OF-REASON`;
+    const warnings = Array.from({ length: 6 }, (_, i) => `${'w'.repeat(900)} warning ${i} ends here`);
+    const card = approvalCard({ ...view(2), tags, reason, warnings });
+    const all = texts(card.blocks).join('\n');
+    for (const t of tags) expect(all).toContain(`${t.key}=${t.value}`);
+    expect(all).toContain('END-OF-REASON');
+    for (let i = 0; i < 6; i++) expect(all).toContain(`warning ${i} ends here`);
+    for (const text of texts(card.blocks)) expect(text.length).toBeLessThanOrEqual(3_000);
+  });
+
   it('a short request shows every source and no summary line', () => {
     const card = approvalCard(view(2));
     withinLimits(card);

@@ -1,9 +1,17 @@
 import { requestLabel } from '../../domain/types.js';
 import { copyCostText, costTotalLine, shortCostText } from './cost.js';
-import { clip, code, escapeSlack, hopPrefix, mention, slackDate } from './format.js';
+import { code, escapeSlack, hopPrefix, mention, slackDate } from './format.js';
 import { lockCardLine } from './lock.js';
 import { type KnownBlock, route, type SlackMessage } from './request.js';
-import { formatSize, LIST_CHARS_MAX, packLines, restLines, sectionsOf, totalsLines } from './summary.js';
+import {
+  formatSize,
+  LIST_CHARS_MAX,
+  packLines,
+  restLines,
+  section,
+  sectionsOf,
+  totalsLines,
+} from './summary.js';
 import type { CopyView, RequestView } from './view-model.js';
 
 export const APPROVE_ACTION_ID = 'approve_copy';
@@ -90,20 +98,13 @@ export function approvalCard(view: RequestView, decided?: { line: string }): Sla
   const cost = costTotalLine(view.copies.map((c) => c.cost));
   if (cost) summary.push(cost);
 
+  // The header and the warnings are split into sections (never cut: a long reason stays whole).
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: clip(header.join('\n')) } },
-    ...packed.sections.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...sectionsOf(header),
+    ...packed.sections.map(section),
     ...sectionsOf(summary),
+    ...sectionsOf(view.warnings.map((w) => `:warning: ${escapeSlack(w)}`)),
   ];
-  if (view.warnings.length) {
-    blocks.push({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: clip(view.warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n')),
-      },
-    });
-  }
   if (decided) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: decided.line }] });
   } else {

@@ -15,7 +15,7 @@ import {
   STATE_EMOJI,
   slackDate,
 } from './format.js';
-import { LIST_CHARS_MAX, packLines, restLines, sectionsOf } from './summary.js';
+import { LIST_CHARS_MAX, packLines, restLines, section, sectionsOf } from './summary.js';
 import type { CopyView, RequestView } from './view-model.js';
 
 export interface SlackMessage {
@@ -97,8 +97,8 @@ export function requestMessage(view: RequestView): SlackMessage {
     (group) => `(${group.filter((c) => c.state === 'completed').length} done)`,
   );
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`${summary}\nState: *${stateLabel(view)}*`) } },
-    ...packed.sections.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    ...sectionsOf([summary, `State: *${stateLabel(view)}*`]),
+    ...packed.sections.map(section),
     ...sectionsOf(rest),
   ];
   const cost = costTotalLine(view.copies.map((c) => c.cost));

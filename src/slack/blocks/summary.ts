@@ -61,9 +61,7 @@ export function packLines(
 
 /** One line per destination Region of the copies not shown: `→ us-west-2: …and 14 more, 1.2 TiB`. */
 export function restLines(rest: CopyView[], extra?: (group: CopyView[]) => string): string[] {
-  const byRegion = new Map<string, CopyView[]>();
-  for (const c of rest) byRegion.set(c.destinationRegion, [...(byRegion.get(c.destinationRegion) ?? []), c]);
-  return [...byRegion].map(
+  return [...byRegion(rest)].map(
     ([region, group]) =>
       `→ ${region}: …and ${group.length} more, ${formatSize(sum(group))}${extra ? ` ${extra(group)}` : ''}`,
   );
@@ -71,14 +69,19 @@ export function restLines(rest: CopyView[], extra?: (group: CopyView[]) => strin
 
 /** Per destination Region: how many copies and how much source data, then the whole request. */
 export function totalsLines(copies: CopyView[]): string[] {
-  const byRegion = new Map<string, CopyView[]>();
-  for (const c of copies)
-    byRegion.set(c.destinationRegion, [...(byRegion.get(c.destinationRegion) ?? []), c]);
-  const lines = [...byRegion].map(
+  const regions = byRegion(copies);
+  const lines = [...regions].map(
     ([region, group]) => `→ ${region}: ${plural(group.length)}, ${formatSize(sum(group))}`,
   );
-  if (byRegion.size > 1) lines.push(`Total: ${plural(copies.length)}, ${formatSize(sum(copies))}`);
+  if (regions.size > 1) lines.push(`Total: ${plural(copies.length)}, ${formatSize(sum(copies))}`);
   return lines;
+}
+
+/** The copies per destination Region, in the order the Regions first appear. */
+function byRegion(copies: CopyView[]): Map<string, CopyView[]> {
+  const groups = new Map<string, CopyView[]>();
+  for (const c of copies) groups.set(c.destinationRegion, [...(groups.get(c.destinationRegion) ?? []), c]);
+  return groups;
 }
 
 function sum(copies: CopyView[]): number {
@@ -89,11 +92,18 @@ function plural(n: number): string {
   return `${n} ${n === 1 ? 'copy' : 'copies'}`;
 }
 
-/** Sections for whole-line texts; long lists of short lines are split, never cut. */
+export function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+/**
+ * Sections for whole-line texts; long lists of short lines are split, never cut. A line longer
+ * than a section (a long reason, many extra tags) is wrapped at spaces and goes on in the next.
+ */
 export function sectionsOf(lines: string[]): KnownBlock[] {
   const out: string[] = [];
   let current = '';
-  for (const l of lines) {
+  for (const l of lines.flatMap(wrap)) {
     const joined = current ? `${current}\n${l}` : l;
     if (joined.length <= SECTION_TEXT_MAX || !current) current = joined;
     else {
@@ -102,5 +112,18 @@ export function sectionsOf(lines: string[]): KnownBlock[] {
     }
   }
   if (current) out.push(current);
-  return out.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+  return out.map(section);
+}
+
+/** A line as pieces of at most a section's length, broken at the last space (or hard, if none). */
+function wrap(line: string): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (rest.length > SECTION_TEXT_MAX) {
+    const space = rest.lastIndexOf(' ', SECTION_TEXT_MAX);
+    const at = space > SECTION_TEXT_MAX / 2 ? space : SECTION_TEXT_MAX;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at).trimStart();
+  }
+  return [...pieces, rest];
 }
