@@ -56,6 +56,25 @@ export const AWS_ERROR_CODES = [
 ] as const;
 export type AwsErrorCode = (typeof AWS_ERROR_CODES)[number];
 
+/**
+ * Why a copy failed: the closed set the store records and the thread explains in plain words
+ * (`slack/blocks/thread.ts` has advice for each). AWS's refusals, plus what the bot finds itself.
+ */
+export const COPY_FAILURE_CODES = [
+  ...AWS_ERROR_CODES,
+  /** The new snapshot vanished from DescribeSnapshots before it completed (deleted meanwhile). */
+  'copy-missing',
+  /** AWS ended the copy in `error` for a reason other than the key. */
+  'copy-error',
+  /** Hop 1 of a two-hop copy failed, so hop 2 has nothing to copy. */
+  'intermediate-failed',
+] as const;
+export type CopyFailureCode = (typeof COPY_FAILURE_CODES)[number];
+
+export function asCopyFailureCode(code: string): CopyFailureCode {
+  return (COPY_FAILURE_CODES as readonly string[]).includes(code) ? (code as CopyFailureCode) : 'unknown';
+}
+
 export interface Tag {
   key: string;
   value: string;

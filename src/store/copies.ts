@@ -1,7 +1,7 @@
 /** The copy aggregate: slot claims, state changes the engine makes, and the queries it polls with. */
 import { type Selectable, sql, type Updateable } from 'kysely';
 import { copyFrom } from '../domain/transitions.js';
-import type { CopyState } from '../domain/types.js';
+import type { CopyFailureCode, CopyState } from '../domain/types.js';
 import { type Db, inWriteTransaction, lockRequests } from './engine.js';
 import type {
   ClaimInput,
@@ -273,7 +273,11 @@ export function completeCopy(
   );
 }
 
-export function failCopy(ctx: Ctx, copyId: number, input: { code: string; message: string; at: Date }) {
+export function failCopy(
+  ctx: Ctx,
+  copyId: number,
+  input: { code: CopyFailureCode; message: string; at: Date },
+) {
   const at = iso(input.at);
   return changeCopy(ctx, copyId, 'failed', ['queued', 'starting', 'copying'], at, {
     completed_at: at,

@@ -6,7 +6,7 @@
  * Time is always a parameter (`at`, `now`): the store never reads the clock, so tests and
  * benchmarks can run on a virtual clock.
  */
-import type { CopyState, Decision, RequestState, ResolvedRequest } from '../domain/types.js';
+import type { CopyFailureCode, CopyState, Decision, RequestState, ResolvedRequest } from '../domain/types.js';
 
 /** What an engine can do, as data: callers decide on this, never on a vendor name. */
 export interface StoreCapabilities {
@@ -143,7 +143,7 @@ export interface CopyRecord {
   /** Encryption of the new snapshot as AWS reported it at completion. */
   result: { encrypted: boolean | null; kmsKeyId: string | null };
   progress: number | null;
-  failure: { code: string; message: string } | null;
+  failure: { code: CopyFailureCode; message: string } | null;
   /** How many times a slot was claimed for this copy. */
   attempts: number;
   /** A hop of a two-hop copy (SPEC §5.5), or null for a direct copy. */
@@ -502,7 +502,7 @@ export interface Store {
   /** queued, starting or copying → failed. */
   failCopy(
     copyId: number,
-    input: { code: string; message: string; at: Date },
+    input: { code: CopyFailureCode; message: string; at: Date },
   ): Promise<CopyChange | undefined>;
   /** Copies AWS is working on (state copying), grouped by destination for one DescribeSnapshots each. */
   listInFlightCopies(): Promise<InFlightGroup[]>;

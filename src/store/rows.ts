@@ -1,6 +1,12 @@
 /** Row ↔ record mapping, the one place that knows the column encodings of `schema.ts`. */
 import type { Selectable } from 'kysely';
-import type { CopyState, Decision, RequestState, ResolvedRequest } from '../domain/types.js';
+import {
+  asCopyFailureCode,
+  type CopyState,
+  type Decision,
+  type RequestState,
+  type ResolvedRequest,
+} from '../domain/types.js';
 import type { AuditRecord, CopyRecord, DecisionRecord, OutboxMessage, RequestRecord } from './port.js';
 import {
   type AuditTable,
@@ -73,7 +79,9 @@ export function toCopy(r: Selectable<CopiesTable>): CopyRecord {
     },
     progress: r.progress,
     failure:
-      r.failure_code === null ? null : { code: r.failure_code, message: r.failure_message ?? r.failure_code },
+      r.failure_code === null
+        ? null
+        : { code: asCopyFailureCode(r.failure_code), message: r.failure_message ?? r.failure_code },
     attempts: r.attempts,
     unansweredAt: r.unanswered_at ? date(r.unanswered_at) : null,
     hop: r.hop === 'intermediate' || r.hop === 'final' ? r.hop : null,

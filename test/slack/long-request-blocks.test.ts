@@ -147,7 +147,7 @@ describe('a long request message', () => {
     const v = view(30);
     v.copies.forEach((c, i) => {
       c.state = 'failed';
-      c.failure = { code: 'X', message: `a long failure message ${'x'.repeat(120)} ${i}` };
+      c.failure = { code: 'copy-error', message: `a long failure message ${'x'.repeat(120)} ${i}` };
     });
     const msg = requestMessage(v);
     withinLimits(msg);

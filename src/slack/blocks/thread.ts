@@ -1,3 +1,4 @@
+import type { CopyFailureCode } from '../../domain/types.js';
 import { clip, code, escapeSlack, formatDuration, hopPrefix, mention } from './format.js';
 import { completionLine } from './request.js';
 import type { CopyView } from './view-model.js';
@@ -70,8 +71,25 @@ export function keyFailureReply(ctx: KeyFailureContext): string {
   return clip(lines.join('\n'));
 }
 
-/** Plain-words explanations of the other failure codes, with what to do. */
-const FAILURE_ADVICE: Record<string, (copy: CopyView) => string> = {
+/**
+ * Plain-words explanations of every failure code, with what to do: a `Record` over the closed set,
+ * so a new code cannot be recorded without its advice. (`key-not-accessible` usually gets the
+ * fuller `keyFailureReply`.)
+ */
+const FAILURE_ADVICE: Record<CopyFailureCode, (copy: CopyView) => string> = {
+  throttled: () =>
+    'AWS kept throttling the bot’s calls (RequestLimitExceeded) even after retries. Other tools may be calling EC2 heavily; file the copy again in a while.',
+  'copy-limit': (c) =>
+    `AWS's limit of concurrent copies into ${escapeSlack(c.destination.alias)} ${c.destinationRegion} stayed reached. Copies by AWS Backup, DLM or people count too; file the copy again once they are done.`,
+  'key-not-accessible': (c) =>
+    `the KMS key could not be used ("Given key ID is not accessible"): the role in ${escapeSlack(c.destination.alias)} (${c.destination.id}) needs kms:DescribeKey, kms:CreateGrant, kms:Decrypt, kms:ReEncrypt* and kms:GenerateDataKeyWithoutPlaintext on it.`,
+  locked: (c) =>
+    `the snapshot is locked (LockSnapshot) and AWS refused the change. Check its lock in ${escapeSlack(c.destination.alias)} ${c.destinationRegion}.`,
+  network: () =>
+    'AWS could not be reached (a network error or timeout) and the copy could not be confirmed. File the copy again; the bot never copies twice what it can find by its tags.',
+  unknown: () => 'an unexpected error. The details are below; the operators can find more in the logs.',
+  'copy-missing': (c) =>
+    `the new copy disappeared from ${escapeSlack(c.destination.alias)} ${c.destinationRegion} before it completed (somebody deleted it, or a lifecycle rule did). File the copy again.`,
   'not-found': (c) =>
     `the source snapshot ${code(c.sourceSnapshotId)} no longer exists or is no longer shared with ${escapeSlack(c.destination.alias)}. Check that it was not deleted or unshared, then file the copy again.`,
   unauthorized: (c) =>
@@ -89,10 +107,7 @@ const FAILURE_ADVICE: Record<string, (copy: CopyView) => string> = {
 };
 
 export function failedReply(copy: CopyView, requesterId: string): string {
-  const code_ = copy.failure?.code ?? 'unknown';
-  const advice =
-    FAILURE_ADVICE[code_]?.(copy) ??
-    'an unexpected error. The details are below; the operators can find more in the logs.';
+  const advice = FAILURE_ADVICE[copy.failure?.code ?? 'unknown'](copy);
   const detail = copy.failure?.message ? `\n> ${escapeSlack(copy.failure.message)}` : '';
   return clip(
     `:x: ${mention(requesterId)} ${hopPrefix(copy)}${code(copy.sourceSnapshotId)} → ${copy.destinationRegion} failed: ${advice}${detail}`,

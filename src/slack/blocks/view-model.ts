@@ -1,5 +1,12 @@
 import type { CopyCost } from '../../domain/cost.js';
-import type { CopyState, Decision, LockSpec, RequestState, Tag } from '../../domain/types.js';
+import type {
+  CopyFailureCode,
+  CopyState,
+  Decision,
+  LockSpec,
+  RequestState,
+  Tag,
+} from '../../domain/types.js';
 
 /**
  * What the Slack layer shows about a request, decoupled from how the store keeps it. Builders in
@@ -43,7 +50,7 @@ export interface CopyView {
   cost?: CopyCost;
   startedAt?: Date;
   completedAt?: Date;
-  failure?: { code: string; message: string };
+  failure?: { code: CopyFailureCode; message: string };
   /** A hop of a two-hop copy (SPEC §5.5); `sourceSnapshotId` is then always the original source. */
   hop?: 'intermediate' | 'final';
 }
