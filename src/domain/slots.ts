@@ -1,73 +1,77 @@
 /**
- * Which queued copies may start (SPEC §6): per destination account and Region, first come first
- * served, never above the limit; destinations are independent, so one large request cannot starve
- * the others; a destination held back after ResourceLimitExceeded starts nothing.
+ * Which queued copies may start now (SPEC §6), as a pure function over what the claim transaction
+ * read: never more than its limit in flight per destination, first come first served within a
+ * destination, and round-robin across destinations so one large request cannot starve others.
+ * The one definition of these rules: the store's claim runs it inside its transaction.
  */
-import type { LimitsConfig } from './types.js';
-
-/** The key of a destination in `inFlightByDestination` and `heldDestinations`. */
-export function destinationKey(account: string, region: string): string {
-  return `${account}/${region}`;
-}
-
-export function limitFor(limits: LimitsConfig, account: string, region: string): number {
-  const override = limits.overrides.find((o) => o.account === account && o.region === region);
-  return override?.concurrentCopies ?? limits.concurrentCopies;
-}
+import type { SlotLimits } from './types.js';
 
 export interface QueuedCopy {
-  copyId: string;
-  destAccount: string;
-  destRegion: string;
-  queuedAt: Date;
+  id: number;
+  account: string; // alias
+  accountId: string;
+  region: string;
+  queuedAt: string; // ISO, compared as text
 }
 
-export interface SlotState {
-  queued: readonly QueuedCopy[];
-  /** Copies in flight (starting, copying) per destinationKey(account, region). */
-  inFlightByDestination: ReadonlyMap<string, number>;
-  heldDestinations: ReadonlySet<string>;
-  limitFor: (account: string, region: string) => number;
+export interface DestinationLoad {
+  accountId: string;
+  region: string;
+  inFlight: number;
 }
 
-/** Queue order: oldest first; the copy ID breaks ties so every replica sees the same order. */
-function byQueueOrder(a: QueuedCopy, b: QueuedCopy): number {
-  return (
-    a.queuedAt.getTime() - b.queuedAt.getTime() || (a.copyId < b.copyId ? -1 : a.copyId > b.copyId ? 1 : 0)
+export const destinationKey = (accountId: string, region: string): string => `${accountId}/${region}`;
+
+export function slotLimit(limits: SlotLimits, account: string, accountId: string, region: string): number {
+  const override = limits.overrides.find(
+    (o) => o.region === region && (o.account === account || o.account === accountId),
   );
+  return override?.limit ?? limits.default;
 }
 
-function queuesByDestination(queued: readonly QueuedCopy[]): Map<string, QueuedCopy[]> {
-  const queues = new Map<string, QueuedCopy[]>();
-  for (const copy of [...queued].sort(byQueueOrder)) {
-    const key = destinationKey(copy.destAccount, copy.destRegion);
-    const queue = queues.get(key);
-    if (queue) queue.push(copy);
-    else queues.set(key, [copy]);
+/**
+ * @param queued    queued copies, any order
+ * @param inFlight  copies in `starting|copying` per destination
+ * @param held      destination keys to skip
+ * @returns ids to claim, in the order they were picked
+ */
+export function pickStartable(
+  queued: readonly QueuedCopy[],
+  inFlight: readonly DestinationLoad[],
+  held: ReadonlySet<string>,
+  limits: SlotLimits,
+  max = Number.POSITIVE_INFINITY,
+): number[] {
+  const load = new Map(inFlight.map((d) => [destinationKey(d.accountId, d.region), d.inFlight]));
+  const lines = new Map<string, { free: number; copies: QueuedCopy[] }>();
+  const fcfs = [...queued].sort((a, b) =>
+    a.queuedAt < b.queuedAt ? -1 : a.queuedAt > b.queuedAt ? 1 : a.id - b.id,
+  );
+  for (const c of fcfs) {
+    const key = destinationKey(c.accountId, c.region);
+    if (held.has(key)) continue;
+    let line = lines.get(key);
+    if (line === undefined) {
+      const free = slotLimit(limits, c.account, c.accountId, c.region) - (load.get(key) ?? 0);
+      line = { free, copies: [] };
+      lines.set(key, line);
+    }
+    if (line.copies.length < line.free) line.copies.push(c);
   }
-  return queues;
-}
-
-/** The copy IDs to start now, oldest first. */
-export function selectStartable(state: SlotState): string[] {
-  const startable: QueuedCopy[] = [];
-  for (const [key, queue] of queuesByDestination(state.queued)) {
-    if (state.heldDestinations.has(key)) continue;
-    const first = queue[0] as QueuedCopy;
-    const free =
-      state.limitFor(first.destAccount, first.destRegion) - (state.inFlightByDestination.get(key) ?? 0);
-    startable.push(...queue.slice(0, Math.max(0, free)));
+  // Map iteration follows insertion, i.e. destinations ordered by their oldest queued copy.
+  const picked: number[] = [];
+  for (let round = 0; picked.length < max; round++) {
+    let took = false;
+    for (const line of lines.values()) {
+      const c = line.copies[round];
+      if (c === undefined) continue;
+      picked.push(c.id);
+      took = true;
+      if (picked.length >= max) break;
+    }
+    if (!took) break;
   }
-  return startable.sort(byQueueOrder).map((c) => c.copyId);
-}
-
-/** Each queued copy's 1-based position in its destination's queue. */
-export function queuePositions(queued: readonly QueuedCopy[]): Map<string, number> {
-  const positions = new Map<string, number>();
-  for (const queue of queuesByDestination(queued).values()) {
-    for (const [index, copy] of queue.entries()) positions.set(copy.copyId, index + 1);
-  }
-  return positions;
+  return picked;
 }
 
 /**

@@ -221,6 +221,13 @@ export interface ApprovalsConfig {
   rules: ApprovalRule[];
 }
 
+/** The per-destination copy limits as the claim applies them (from `limits`, SPEC §6). */
+export interface SlotLimits {
+  default: number;
+  /** `account` matches the destination alias or account ID. */
+  overrides: Array<{ account: string; region: string; limit: number }>;
+}
+
 /** `limits` config (SPEC §3, §6). */
 export interface LimitsConfig {
   concurrentCopies: number;

@@ -1,4 +1,4 @@
-import { estimateStart, limitFor } from '../domain/slots.js';
+import { estimateStart, slotLimit } from '../domain/slots.js';
 import { queuedReply } from '../slack/blocks/thread.js';
 import type { Notifier } from '../slack/outbox-messages.js';
 import type { SlotLimits, Store } from '../store/port.js';
@@ -39,16 +39,10 @@ export async function queueNotice(
     const typical = durations.length
       ? durations.reduce((a, b) => a + b, 0) / durations.length
       : DEFAULT_TYPICAL_COPY_MS;
-    const limit = limitFor(
-      {
-        concurrentCopies: deps.limits.default,
-        overrides: deps.limits.overrides.map((o) => ({
-          account: o.account,
-          region: o.region,
-          concurrentCopies: o.limit,
-        })),
-      },
+    const limit = slotLimit(
+      deps.limits,
       copy.destination.account,
+      copy.destination.accountId,
       copy.destination.region,
     );
     const estimate = position ? estimateStart(position, limit, q?.inFlight ?? 0, typical) : undefined;

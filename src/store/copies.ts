@@ -1,5 +1,6 @@
 /** The copy aggregate: slot claims, state changes the engine makes, and the queries it polls with. */
 import { type Selectable, sql, type Updateable } from 'kysely';
+import { destinationKey, pickStartable } from '../domain/slots.js';
 import { copyFrom } from '../domain/transitions.js';
 import type { CopyFailureCode, CopyState } from '../domain/types.js';
 import { type Db, inWriteTransaction, lockRequests } from './engine.js';
@@ -15,7 +16,6 @@ import type {
 import { type Ctx, refreshRequestState } from './requests.js';
 import { toCopy } from './rows.js';
 import { bitOrNull, type CopiesTable, date, iso } from './schema.js';
-import { destinationKey, pickStartable } from './slots.js';
 
 const IN_FLIGHT: CopyState[] = ['starting', 'copying'];
 

@@ -197,11 +197,9 @@ export interface CopyChange {
   requestStateChanged: boolean;
 }
 
-export interface SlotLimits {
-  default: number;
-  /** `account` matches the destination alias or account ID. */
-  overrides: Array<{ account: string; region: string; limit: number }>;
-}
+import type { SlotLimits } from '../domain/types.js';
+
+export type { SlotLimits };
 
 export interface ClaimInput {
   limits: SlotLimits;

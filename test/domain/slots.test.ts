@@ -1,172 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import {
-  destinationKey,
-  estimateStart,
-  limitFor,
-  type QueuedCopy,
-  queuePositions,
-  selectStartable,
-} from '../../src/domain/slots.js';
-import type { LimitsConfig } from '../../src/domain/types.js';
+import { estimateStart, pickStartable, type QueuedCopy, slotLimit } from '../../src/domain/slots.js';
 
-const limits: LimitsConfig = {
-  concurrentCopies: 20,
-  overrides: [{ account: 'audit', region: 'us-west-2', concurrentCopies: 5 }],
-};
+const q = (id: number, region: string, minute: number, accountId = '222222222222'): QueuedCopy => ({
+  id,
+  account: 'audit',
+  accountId,
+  region,
+  queuedAt: new Date(Date.UTC(2025, 0, 6, 9, minute)).toISOString(),
+});
+const limits = { default: 2, overrides: [{ account: 'audit', region: 'eu-west-1', limit: 1 }] };
 
-describe('limitFor', () => {
+describe('pickStartable', () => {
   it.each([
-    {
-      name: 'an override applies to its account and Region',
-      account: 'audit',
-      region: 'us-west-2',
-      limit: 5,
-    },
-    {
-      name: 'the default applies to the same account in another Region',
-      account: 'audit',
-      region: 'eu-west-1',
-      limit: 20,
-    },
-    {
-      name: 'the default applies to another account in the same Region',
-      account: 'prod',
-      region: 'us-west-2',
-      limit: 20,
-    },
-  ])('$name', ({ account, region, limit }) => {
-    expect(limitFor(limits, account, region)).toBe(limit);
-  });
-});
-
-/** `a/us-west-2#3` style fixtures: copy `${account}-${n}` queued at minute n. */
-function q(account: string, region: string, ...minutes: number[]): QueuedCopy[] {
-  return minutes.map((m) => ({
-    copyId: `${account}-${region}-${m}`,
-    destAccount: account,
-    destRegion: region,
-    queuedAt: new Date(Date.UTC(2024, 0, 1, 0, m)),
-  }));
-}
-const W = 'us-west-2';
-const E = 'eu-west-1';
-
-describe('selectStartable', () => {
-  it.each<{
-    name: string;
-    queued: QueuedCopy[];
-    inFlight?: Array<[string, number]>;
-    held?: string[];
-    limit?: number;
-    start: string[];
-  }>([
-    { name: 'nothing queued starts nothing', queued: [], start: [] },
-    {
-      name: 'a free destination starts its oldest copies up to the limit',
-      queued: q('a', W, 3, 1, 2),
-      limit: 2,
-      start: ['a-us-west-2-1', 'a-us-west-2-2'],
-    },
-    {
-      name: 'copies in flight use up slots',
-      queued: q('a', W, 1, 2, 3),
-      inFlight: [[destinationKey('a', W), 2]],
-      limit: 3,
-      start: ['a-us-west-2-1'],
-    },
-    {
-      name: 'a full destination starts nothing',
-      queued: q('a', W, 1),
-      inFlight: [[destinationKey('a', W), 3]],
-      limit: 3,
-      start: [],
-    },
-    {
-      name: 'a destination above its limit (after a lowered limit) starts nothing',
-      queued: q('a', W, 1),
-      inFlight: [[destinationKey('a', W), 9]],
-      limit: 3,
-      start: [],
-    },
-    {
-      name: 'a large request for one destination does not starve another destination',
-      queued: [...q('a', W, 1, 2, 3, 4, 5), ...q('a', E, 6)],
-      limit: 2,
-      start: ['a-us-west-2-1', 'a-us-west-2-2', 'a-eu-west-1-6'],
-    },
-    {
-      name: 'the same Region of another account is another destination',
-      queued: [...q('a', W, 1, 2), ...q('b', W, 3)],
-      inFlight: [[destinationKey('a', W), 1]],
-      limit: 1,
-      start: ['b-us-west-2-3'],
-    },
-    {
-      name: 'a held destination starts nothing while others do',
-      queued: [...q('a', W, 1), ...q('a', E, 2)],
-      held: [destinationKey('a', W)],
-      limit: 5,
-      start: ['a-eu-west-1-2'],
-    },
-  ])('$name', ({ queued, inFlight = [], held = [], limit = 20, start }) => {
-    expect(
-      selectStartable({
-        queued,
-        inFlightByDestination: new Map(inFlight),
-        heldDestinations: new Set(held),
-        limitFor: () => limit,
-      }),
-    ).toEqual(start);
-  });
-
-  it('uses the limit of each destination', () => {
-    const started = selectStartable({
-      queued: [...q('audit', W, 1, 2, 3, 4, 5, 6), ...q('prod', W, 7, 8)],
-      inFlightByDestination: new Map(),
-      heldDestinations: new Set(),
-      limitFor: (account, region) =>
-        limitFor(
-          { concurrentCopies: 1, overrides: [{ account: 'audit', region: W, concurrentCopies: 3 }] },
-          account,
-          region,
-        ),
-    });
-    expect(started).toEqual([
-      'audit-us-west-2-1',
-      'audit-us-west-2-2',
-      'audit-us-west-2-3',
-      'prod-us-west-2-7',
-    ]);
-  });
-
-  it('breaks ties in queue time by copy ID, the same on every replica', () => {
-    const sameTime = new Date(0);
-    const queued = ['c2', 'c1', 'c3'].map((copyId) => ({
-      copyId,
-      destAccount: 'a',
-      destRegion: W,
-      queuedAt: sameTime,
-    }));
-    expect(
-      selectStartable({
-        queued,
-        inFlightByDestination: new Map(),
-        heldDestinations: new Set(),
-        limitFor: () => 2,
-      }),
-    ).toEqual(['c1', 'c2']);
-  });
-});
-
-describe('queuePositions', () => {
-  it('numbers each copy within its own destination, oldest first', () => {
-    const positions = queuePositions([...q('a', W, 5, 1), ...q('a', E, 3), ...q('b', W, 2)]);
-    expect(Object.fromEntries(positions)).toEqual({
-      'a-us-west-2-1': 1,
-      'a-us-west-2-5': 2,
-      'a-eu-west-1-3': 1,
-      'b-us-west-2-2': 1,
-    });
+    [
+      'fills free slots first come, first served',
+      [q(1, 'us-west-2', 2), q(2, 'us-west-2', 1), q(3, 'us-west-2', 3)],
+      [],
+      [],
+      undefined,
+      [2, 1],
+    ],
+    [
+      'subtracts copies already in flight',
+      [q(1, 'us-west-2', 1), q(2, 'us-west-2', 2)],
+      [['us-west-2', 1]],
+      [],
+      undefined,
+      [1],
+    ],
+    ['applies an override', [q(1, 'eu-west-1', 1), q(2, 'eu-west-1', 2)], [], [], undefined, [1]],
+    [
+      'skips a held destination',
+      [q(1, 'us-west-2', 1), q(2, 'ap-south-1', 2)],
+      [],
+      ['222222222222/us-west-2'],
+      undefined,
+      [2],
+    ],
+    [
+      'takes destinations round-robin under a cap',
+      [q(1, 'us-west-2', 1), q(2, 'us-west-2', 2), q(3, 'ap-south-1', 3)],
+      [],
+      [],
+      2,
+      [1, 3],
+    ],
+    ['starts nothing when full', [q(1, 'us-west-2', 1)], [['us-west-2', 2]], [], undefined, []],
+    ['starts nothing over a lowered limit', [q(1, 'eu-west-1', 1)], [['eu-west-1', 3]], [], undefined, []],
+  ] as const)('%s', (_name, queued, inFlight, held, max, expected) => {
+    const load = inFlight.map(([region, n]) => ({ accountId: '222222222222', region, inFlight: n }));
+    expect(pickStartable(queued, load, new Set(held), limits, max)).toEqual(expected);
   });
 });
 
@@ -192,5 +75,41 @@ describe('estimateStart', () => {
     { name: 'a zero limit never starts', position: 1, limit: 0, inFlight: 0, ms: Number.POSITIVE_INFINITY },
   ])('$name', ({ position, limit, inFlight, ms }) => {
     expect(estimateStart(position, limit, inFlight, HOUR)).toBe(ms);
+  });
+});
+
+describe('slotLimit', () => {
+  const limits = { default: 20, overrides: [{ account: 'audit', region: 'us-west-2', limit: 5 }] };
+  it.each([
+    {
+      name: 'an override applies to its account (by alias) and Region',
+      account: 'audit',
+      id: '222222222222',
+      region: 'us-west-2',
+      limit: 5,
+    },
+    {
+      name: 'an override names the account by ID just as well',
+      account: 'x',
+      id: 'audit',
+      region: 'us-west-2',
+      limit: 5,
+    },
+    {
+      name: 'the default applies to the same account in another Region',
+      account: 'audit',
+      id: '222222222222',
+      region: 'eu-west-1',
+      limit: 20,
+    },
+    {
+      name: 'the default applies to another account in the same Region',
+      account: 'prod',
+      id: '111111111111',
+      region: 'us-west-2',
+      limit: 20,
+    },
+  ])('$name', ({ account, id, region, limit }) => {
+    expect(slotLimit(limits, account, id, region)).toBe(limit);
   });
 });
