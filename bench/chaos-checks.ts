@@ -30,6 +30,8 @@ export interface ChaosFigures {
   copiesMadeTwice: number;
   /** createVolumePermission entries added by the bot that remain after every copy ended. */
   sharesLeftBehind: number;
+  /** Intermediate copies of two-hop requests (tag snapshot-copy:hop=intermediate) still in AWS. */
+  intermediatesLeftBehind: number;
   /** Shares that existed before the run and were removed. */
   foreignSharesRemoved: number;
   /** Decisions and transitions with no audit entry. */
@@ -73,6 +75,14 @@ function shareKey(snapshotId: string, accountId: string): string {
 }
 
 /** Every createVolumePermission entry of every snapshot, as `snap ↔ account`. */
+/** The intermediate copies of two-hop requests that still exist. */
+export function intermediatesOf(sim: SimulatorHandle): string[] {
+  return sim.world
+    .ownedSnapshots()
+    .filter((s) => s.tags.get('snapshot-copy:hop') === 'intermediate')
+    .map((s) => s.id);
+}
+
 export function sharesOf(sim: SimulatorHandle): Set<string> {
   const out = new Set<string>();
   for (const s of sim.world.snapshots.values()) for (const a of s.sharedWith) out.add(shareKey(s.id, a));
@@ -142,6 +152,7 @@ export async function checkChaos(o: {
     requestsLost: 0,
     copiesMadeTwice: 0,
     sharesLeftBehind: 0,
+    intermediatesLeftBehind: 0,
     foreignSharesRemoved: 0,
     auditEntriesMissing: 0,
     cardsWithLiveButtons: 0,
@@ -201,6 +212,8 @@ export async function checkChaos(o: {
   for (const s of after) if (!o.sharesBefore.has(s)) count('sharesLeftBehind', s);
   for (const s of o.sharesBefore) if (!after.has(s)) count('foreignSharesRemoved', s);
   const added = sharesAddedBy(sim);
+  // Two hops: every intermediate copy is deleted once its final hop ended.
+  for (const id of intermediatesOf(sim)) count('intermediatesLeftBehind', id);
 
   // Audit: every decision and transition has its entry.
   const audit = await store.listAudit({ limit: 1_000_000 });

@@ -21,7 +21,7 @@ try {
         `${r.check.counts.sharesAdded} shares added), ${r.kills} SIGKILLs, ${r.lostAnswers} CopySnapshot answers lost, ${r.seconds.toFixed(0)} s`,
     );
     for (const [k, label] of Object.entries(FIGURE_LABELS))
-      console.log(`  ${label.padEnd(30)} ${r.check.figures[k as keyof typeof FIGURE_LABELS]}`);
+      console.log(`  ${label.padEnd(32)} ${r.check.figures[k as keyof typeof FIGURE_LABELS]}`);
     for (const [k, v] of Object.entries(r.check.examples)) console.log(`  e.g. ${k}: ${v.join('; ')}`);
   }
   ok = m.runs.every((r) => failures(r) === 0 && r.kills >= size.minKills);

@@ -31,7 +31,14 @@ import {
   writeConfig,
 } from '../test/resilience/support.js';
 import { SlackApiStandIn } from '../test/support/slack-api.js';
-import { type ChaosCheck, type ChaosFigures, checkChaos, type Driven, sharesOf } from './chaos-checks.js';
+import {
+  type ChaosCheck,
+  type ChaosFigures,
+  checkChaos,
+  type Driven,
+  intermediatesOf,
+  sharesOf,
+} from './chaos-checks.js';
 import { builtMain, PRODUCTION_ENV, PRODUCTION_NODE_FLAGS } from './processes.js';
 import { type Measurement, type Row, rng, sleep, until } from './support.js';
 
@@ -48,6 +55,9 @@ const { prod, audit } = DEMO_ACCOUNTS;
 const SOURCE_COUNT = 24;
 /** Unencrypted prod us-east-1 snapshots added to the demo world; every sixth is already shared with audit. */
 const SOURCES = Array.from({ length: SOURCE_COUNT }, (_, i) => `snap-0cc${String(i).padStart(14, '0')}`);
+/** Encrypted with aws/ebs: copied to audit in two hops through prod's share key (SPEC §5.5). */
+const LEGACY_COUNT = 6;
+const LEGACY = Array.from({ length: LEGACY_COUNT }, (_, i) => `snap-0ee${String(i).padStart(14, '0')}`);
 const LISTING_DELAY_MS = 3_000;
 /**
  * Requests are filed at this pace: every approval card and its update share the approvals channel,
@@ -70,11 +80,23 @@ function chaosWorld() {
         ...(i % 6 === 0 ? { sharedWith: [audit] } : {}),
       }),
     ),
+    ...LEGACY.map(
+      (id, i): SnapshotSpec => ({
+        id,
+        ownerId: prod,
+        region: 'us-east-1',
+        volumeId: `vol-0ee${String(i).padStart(14, '0')}`,
+        sizeGiB: 8,
+        startTime: new Date(Date.now() - 3_600_000),
+        encrypted: true, // under aws/ebs: no key given
+        tags: { Name: `chaos-legacy-${i}` },
+      }),
+    ),
   );
   return world;
 }
 
-type Kind = 'single' | 'audit' | 'staging';
+type Kind = 'single' | 'audit' | 'staging' | 'two-hop';
 
 interface Plan {
   i: number;
@@ -89,10 +111,11 @@ function plans(count: number, seed: number): Plan[] {
   const random = rng(seed);
   return Array.from({ length: count }, (_, i) => {
     const r = random();
-    const kind: Kind = r < 0.45 ? 'single' : r < 0.8 ? 'audit' : 'staging';
+    const kind: Kind = r < 0.4 ? 'single' : r < 0.7 ? 'audit' : r < 0.88 ? 'staging' : 'two-hop';
     const first = Math.floor(random() * SOURCE_COUNT);
-    const sources = [SOURCES[first]!];
-    if (random() < 0.2) sources.push(SOURCES[(first + 1 + Math.floor(random() * 5)) % SOURCE_COUNT]!);
+    const sources = kind === 'two-hop' ? [LEGACY[first % LEGACY_COUNT]!] : [SOURCES[first]!];
+    if (kind !== 'two-hop' && random() < 0.2)
+      sources.push(SOURCES[(first + 1 + Math.floor(random() * 5)) % SOURCE_COUNT]!);
     const cancel = random() < 0.15;
     return { i, kind, sources, cancel, loseAnswer: !cancel && random() < 0.15, doubleClick: random() < 0.2 };
   });
@@ -102,7 +125,7 @@ function commandText(p: Plan, note: string): string {
   const to =
     p.kind === 'single'
       ? 'to us-west-2'
-      : p.kind === 'audit'
+      : p.kind === 'audit' || p.kind === 'two-hop'
         ? 'to us-west-2 to-account audit'
         : 'to eu-west-1 to-account staging';
   return `${p.sources.join(',')} from us-east-1 ${to} note "${note}"`;
@@ -255,7 +278,15 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
       {
         dir,
         databaseUrl: target.databaseUrl,
-        configPath: writeConfig(dir, resilienceConfigYaml()),
+        configPath: writeConfig(
+          dir,
+          resilienceConfigYaml((y) =>
+            y.replace(
+              '    default: true\n',
+              '    default: true\n    shareKmsKeys: { us-east-1: alias/prod-ebs }\n',
+            ),
+          ),
+        ),
         sim,
         slack,
         env: { ...PRODUCTION_ENV, LOG_LEVEL: 'info' },
@@ -375,6 +406,7 @@ async function runStore(target: StoreTarget, size: ChaosSize, seed: number): Pro
         if (sim.world.copies().some((c) => sim.world.snapshots.get(c.snapshotId)?.state === 'pending'))
           return false;
         for (const s of sharesOf(sim)) if (!sharesBefore.has(s)) return false;
+        if (intermediatesOf(sim).length > 0) return false;
         for (const bot of fleet.slots) {
           if (!bot) return false;
           for (const name of [
@@ -480,6 +512,7 @@ export const FIGURE_LABELS: Record<keyof ChaosFigures, string> = {
   requestsLost: 'requests lost',
   copiesMadeTwice: 'copies made twice',
   sharesLeftBehind: 'shares left behind',
+  intermediatesLeftBehind: 'intermediate copies left behind',
   foreignSharesRemoved: 'pre-existing shares removed',
   auditEntriesMissing: 'audit entries missing',
   cardsWithLiveButtons: 'cards left with live buttons',
