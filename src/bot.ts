@@ -1,46 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type CustomRoute, webApi } from '@slack/bolt';
+import type { CustomRoute } from '@slack/bolt';
 import { type AwsAccess, createAwsAccess } from './aws/access.js';
 import type { CredentialProvider } from './aws/credentials.js';
 import { type Env, envSummary } from './config/env.js';
 import type { BotConfig } from './config/schema.js';
-import { Dispatcher } from './engine/dispatcher.js';
-import { Engine } from './engine/engine.js';
-import { Poller } from './engine/poller.js';
-import { Inbox } from './inbox/inbox.js';
+import type { Dispatcher } from './engine/dispatcher.js';
+import type { Engine } from './engine/engine.js';
+import type { Inbox } from './inbox/inbox.js';
 import type { Logger } from './observability/log.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startSchedules } from './reports/scheduler.js';
-import { ReportService } from './reports/service.js';
-import { ApproverDirectory } from './requests/approvers.js';
-import { filingAws } from './requests/aws-reads.js';
-import { cardRecipients } from './requests/card-recipients.js';
-import { CopyEventHandler } from './requests/copy-events.js';
-import { expire } from './requests/decisions.js';
-import { IdentityDirectory } from './requests/identities.js';
-import { handleIntent } from './requests/intents.js';
-import { nudgeWaitingRequests } from './requests/nudges.js';
-import { Presenter } from './requests/present.js';
-import { queueNotice } from './requests/queue-notice.js';
-import { RequestService } from './requests/service.js';
+import type { ReportService } from './reports/service.js';
 import { AckFirst } from './slack/ack-first.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
-import { registerActions } from './slack/listeners/actions.js';
-import { registerCommands } from './slack/listeners/commands.js';
-import { registerEvents, registerRejectForm, registerViews } from './slack/listeners/views.js';
-import { OutboxSender } from './slack/outbox.js';
-import { Notifier } from './slack/outbox-messages.js';
+import type { OutboxSender } from './slack/outbox.js';
 import { healthRoutes } from './slack/routes.js';
-import { webClientPort } from './slack/web.js';
-import { DRILL_STEP, drillHandler } from './steps/drill.js';
-import { DELETE_INTERMEDIATE_STEP, deleteIntermediateHandler } from './steps/intermediate.js';
-import { LOCK_STEP, lockHandler } from './steps/lock.js';
-import { RETENTION_STEP, retentionHandler } from './steps/retention.js';
-import { StepRunner } from './steps/runner.js';
-import { UNSHARE_STEP, unshareHandler } from './steps/unshare.js';
+import type { StepRunner } from './steps/runner.js';
 import { openStore } from './store/open.js';
-import type { SlotLimits, Store } from './store/port.js';
+import type { Store } from './store/port.js';
+import { createCopyEngine } from './wiring/copy-engine.js';
+import { registerListeners } from './wiring/listeners.js';
+import { createMessaging } from './wiring/messaging.js';
+import { createRequests, scheduledWork } from './wiring/requests.js';
+import { outboxWebClient, slackAppOptions } from './wiring/slack-client.js';
+
+export { slotLimits } from './wiring/copy-engine.js';
 
 export interface BotOptions {
   env: Env;
@@ -78,260 +63,97 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-export function slotLimits(config: BotConfig): SlotLimits {
+/** What was started where; envSummary masks the database password and leaves every secret out. */
+function startedFields(
+  env: Env,
+  o: { port: number; mode: string; store: Store; awsEndpoint: string | undefined },
+): Record<string, unknown> {
+  const { database, configPath, logLevel } = envSummary(env);
   return {
-    default: config.limits.concurrentCopies,
-    overrides: config.limits.overrides.map((o) => ({
-      account: o.account,
-      region: o.region,
-      limit: o.concurrentCopies,
-    })),
+    port: o.port,
+    mode: o.mode,
+    store: o.store.capabilities.kind,
+    aws: o.awsEndpoint ? 'endpoint override' : 'sdk default',
+    database,
+    configPath,
+    logLevel,
   };
 }
 
-/** Wires config → store → AWS → engine → Slack and starts them. Used by main and by integration tests. */
-export async function startBot(o: BotOptions): Promise<RunningBot> {
-  const { env, config, log } = o;
-  const now = o.now ?? (() => new Date());
-  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const accounts = config.accounts;
-
-  const store = await openStore(env.databaseUrl, {});
+/** The store, migrated; closed again when the migration fails (a clear error, no open handle). */
+async function openMigratedStore(databaseUrl: string): Promise<Store> {
+  const store = await openStore(databaseUrl, {});
   try {
     await store.migrate();
   } catch (err) {
     await store.close();
     throw err;
   }
+  return store;
+}
+
+/**
+ * Wires config → store → AWS → messaging → copy engine → requests → Slack and starts them. Used
+ * by main and by integration tests. Longer than a screen only as a list: each statement builds or
+ * starts one part (`src/wiring/`), in dependency order, and the returned handle stops them in reverse.
+ */
+export async function startBot(o: BotOptions): Promise<RunningBot> {
+  const { env, config, log } = o;
+  const now = o.now ?? (() => new Date());
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+  const store = await openMigratedStore(env.databaseUrl);
   const metrics = createMetrics();
   const aws = createAwsAccess({
-    stsRegion: accounts[0]?.regions[0] ?? 'us-east-1',
+    stsRegion: config.accounts[0]?.regions[0] ?? 'us-east-1',
     now,
     ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}),
     ...(o.awsCredentials ? { ownCredentials: o.awsCredentials } : {}),
   });
-
   const slack = createSlackApp(
-    {
-      botToken: env.slack.botToken,
-      ...(env.slack.signingSecret ? { signingSecret: env.slack.signingSecret } : {}),
-      ...(env.slack.mode === 'socket' ? { appToken: env.slack.appToken } : {}),
-      ...(env.slack.apiUrl ? { apiUrl: env.slack.apiUrl } : {}),
-      port: env.port,
-      ...(o.host ? { host: o.host } : {}),
-    },
+    slackAppOptions(env, o.host),
     [...healthRoutes({ ping: () => store.ping(), registry: metrics.registry }), ...(o.extraRoutes ?? [])],
     log,
   );
-  // The outbox owns pacing and 429s: its client must hand rate limits back instead of sleeping on them.
-  const web = webClientPort(
-    new webApi.WebClient(env.slack.botToken, {
-      ...(env.slack.apiUrl ? { slackApiUrl: env.slack.apiUrl } : {}),
-      rejectRateLimitedCalls: true,
-      retryConfig: { retries: 0 },
-      // Bounded so a send always ends within its outbox lease.
-      timeout: 10_000,
-      logger: {
-        debug() {},
-        info() {},
-        warn() {},
-        error() {},
-        setLevel() {},
-        getLevel: () => 'error' as never,
-        setName() {},
-      },
-    }),
-  );
-  const directory = new ApproverDirectory(config.approvals.approvers, web, config.approvals.escalateTo);
-  const identities = new IdentityDirectory(web);
-  const presenter = new Presenter({ store, accounts, directory, now });
-  const dmCards = config.approvals.notify?.includes('dm') ?? false;
-  // The outbox wakes on every enqueue; it is created just below and only kicked once running.
-  const notify = new Notifier(store, config.slack.approvalsChannel, () => outbox.kick(), dmCards);
-  const outbox = new OutboxSender({
+  const messaging = createMessaging({
     store,
-    web,
-    render: presenter,
-    log: log.child({ component: 'outbox' }),
+    web: outboxWebClient(env),
+    config,
+    log,
     now,
     owner,
-    // On SQLite the process lock proves a previous sender is dead: its leases need not expire first.
-    releaseLeasesAtStart: !store.capabilities.sharedAcrossProcesses,
     ...(o.slackChannelIntervalMs !== undefined ? { channelIntervalMs: o.slackChannelIntervalMs } : {}),
-    ...(dmCards
-      ? {
-          cardDms: {
-            recipients: (request) =>
-              cardRecipients({ store, approvals: config.approvals, directory, identities }, request),
-            enqueue: (n, userId, at) => notify.cardDm(n, userId, at),
-          },
-        }
-      : {}),
   });
-
-  const pollIntervalMs = o.pollIntervalMs ?? config.polling.intervalSeconds * 1000;
-  let dispatcher: Dispatcher | undefined;
-  // Dispatcher and step passes never reject (they log and retry next tick): nothing is discarded.
-  const kick = () => void dispatcher?.kick();
-  // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
-  const replicaStaleMs = Math.max(30_000, 3 * pollIntervalMs);
-  // Whose leases still count: on a store no other process uses, only this process's (the process
-  // lock makes any other holder a dead one); else the replicas that heart-beat lately.
-  const liveOwners = async (): Promise<readonly string[]> =>
-    store.capabilities.sharedAcrossProcesses
-      ? [...(await store.liveReplicas(new Date(now().getTime() - replicaStaleMs)))]
-      : [owner];
-  const steps = new StepRunner({
+  const copies = createCopyEngine({
     store,
-    owner,
-    now,
-    liveOwners,
-    log: log.child({ component: 'steps' }),
-    handlers: {
-      [UNSHARE_STEP]: unshareHandler({
-        store,
-        aws: aws.gateway,
-        accounts,
-        notify,
-        now,
-        stepsAdded: () => void steps.kick(),
-      }),
-      [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({
-        store,
-        aws: aws.gateway,
-        accounts,
-        notify,
-        now,
-      }),
-      [LOCK_STEP]: lockHandler({ store, aws: aws.gateway, accounts, notify, now }),
-      [RETENTION_STEP]: retentionHandler({
-        store,
-        aws: aws.gateway,
-        accounts,
-        policies: config.drPolicies,
-        notify,
-        now,
-      }),
-      [DRILL_STEP]: drillHandler({
-        store,
-        aws: aws.gateway,
-        accounts,
-        policies: config.drPolicies,
-        now,
-        ...(o.drillPollMs !== undefined ? { pollMs: o.drillPollMs } : {}),
-      }),
-    },
-  });
-  const stepsAdded = () => void steps.kick();
-  const events = new CopyEventHandler({
-    store,
-    accounts,
-    notify,
+    aws,
+    config,
+    notify: messaging.notify,
     log,
     metrics,
     now,
-    slotFreed: kick,
-    stepsAdded,
-    drPolicies: config.drPolicies,
-  });
-  dispatcher = new Dispatcher({
-    store,
-    aws: aws.gateway,
-    accounts,
-    limits: slotLimits(config),
-    events,
-    log: log.child({ component: 'dispatcher' }),
-    metrics,
-    now,
     owner,
-    holdExpiryMs: Math.max(60_000, 2 * pollIntervalMs),
-    lookupSettleMs: Math.max(15_000, pollIntervalMs),
+    pollIntervalMs: o.pollIntervalMs ?? config.polling.intervalSeconds * 1000,
+    ...(o.drillPollMs !== undefined ? { drillPollMs: o.drillPollMs } : {}),
+    // The inbox is made just below, before the engine starts.
+    resumeIntents: (atStart) => inbox.resume(atStart),
   });
-  const poller = new Poller({
-    store,
-    aws: aws.gateway,
-    accounts,
-    events,
-    log: log.child({ component: 'poller' }),
-    metrics,
-    now,
-  });
-  const engine = new Engine({
-    store,
-    dispatcher,
-    poller,
-    log: log.child({ component: 'engine' }),
-    metrics,
-    now,
-    pollIntervalMs,
-    sweep: async () => {
-      await expire({ store, notify, now });
-      await nudgeWaitingRequests({ store, approvals: config.approvals, notify, now });
-    },
-    steps,
-    inbox: { resume: (atStart) => inbox.resume(atStart) },
-    owner,
-    replicaStaleMs,
-    orphanAfterMs: 10 * 60_000,
-  });
-
-  const d = dispatcher;
-  // Copies became startable (an approval, a DR-policy run): fill free slots now, then tell the
-  // copies that must wait their place in the queue.
-  const kickDispatcher = (n: number) => {
-    void d
-      .kick()
-      .then(() => queueNotice({ store, notify, now, limits: slotLimits(config) }, n))
-      .catch((err: unknown) => log.error({ err, request: n }, 'filling slots after an approval failed'));
-  };
   const ackFirst = new AckFirst();
-  let reports: ReportService | undefined;
-  const service = new RequestService({
+  const { service, inbox, reports } = createRequests({
     store,
-    aws: filingAws(aws.gateway),
-    accounts,
-    approvals: config.approvals,
-    pricing: config.pricing,
-    approvalsChannel: config.slack.approvalsChannel,
-    directory,
-    identities,
-    notify,
-    presenter,
-    now,
-    kickDispatcher,
-    acksFirst: () => ackFirst.quiet(),
-    report: () =>
-      reports ? reports.reportNow() : Promise.resolve({ text: 'The DR report is starting up.' }),
-    stepsAdded,
-  });
-  const inbox = new Inbox({
-    store,
-    owner,
-    now,
-    liveOwners,
-    log: log.child({ component: 'inbox' }),
-    handle: (intent) => handleIntent(service, intent),
-  });
-  reports = new ReportService({
+    aws,
     config,
-    store,
-    gateway: aws.gateway,
-    aws: filingAws(aws.gateway),
-    notify,
-    kick: kickDispatcher,
+    messaging,
+    copies,
+    ackFirst,
+    log,
     now,
-    log: log.child({ component: 'reports' }),
-    stepsAdded,
+    owner,
   });
+  const { notify, outbox } = messaging;
+  const { engine, dispatcher, steps } = copies;
 
-  registerCommands(slack.app, { service, inbox, log, metrics });
-  registerActions(slack.app, { service, inbox, log, metrics });
-  registerViews(slack.app, { service, inbox, log, metrics });
-  registerRejectForm(slack.app, { inbox, log, metrics });
-  registerEvents(slack.app, { notify, now });
-  slack.app.error(async (err) => {
-    log.error({ err }, 'unhandled error in a Slack listener');
-  });
+  registerListeners(slack.app, { service, inbox, notify, log, metrics, now });
 
   const port = await slack.start();
   const server = slack.httpServer();
@@ -343,23 +165,11 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     store,
     owner,
     now,
-    runReport: (channel, slot) => reports.postReport(channel, slot),
-    runPolicy: (policy, slot) => reports.runPolicy(policy, slot),
-    runDrill: (policy, slot) => reports.runDrill(policy, slot),
     log: log.child({ component: 'schedules' }),
+    ...scheduledWork(reports),
   });
-  // What was started where; envSummary masks the database password and leaves every secret out.
-  const { database, configPath, logLevel } = envSummary(env);
   log.info(
-    {
-      port,
-      mode: slack.mode,
-      store: store.capabilities.kind,
-      aws: o.awsEndpoint ? 'endpoint override' : 'sdk default',
-      database,
-      configPath,
-      logLevel,
-    },
+    startedFields(env, { port, mode: slack.mode, store, awsEndpoint: o.awsEndpoint }),
     'snapshot-copy-bot started',
   );
 
@@ -375,6 +185,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     steps,
     slack,
     aws,
+    // Outside in: no new Slack work, then what is running finishes, then the connections close.
     async stop() {
       await schedules.stop();
       await slack.stop();

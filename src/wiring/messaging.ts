@@ -1,0 +1,61 @@
+/**
+ * Everything that talks to people: who may approve, who is a real colleague, how a request is
+ * shown, and the outbox that sends it all (SPEC §5, §10: every message is stored first).
+ */
+import type { BotConfig } from '../config/schema.js';
+import type { Logger } from '../observability/log.js';
+import { ApproverDirectory } from '../requests/approvers.js';
+import { cardRecipients } from '../requests/card-recipients.js';
+import { IdentityDirectory } from '../requests/identities.js';
+import { Presenter } from '../requests/present.js';
+import { OutboxSender } from '../slack/outbox.js';
+import { Notifier } from '../slack/outbox-messages.js';
+import type { SlackWeb } from '../slack/web.js';
+import type { Store } from '../store/port.js';
+
+export interface Messaging {
+  directory: ApproverDirectory;
+  identities: IdentityDirectory;
+  presenter: Presenter;
+  notify: Notifier;
+  outbox: OutboxSender;
+}
+
+export function createMessaging(d: {
+  store: Store;
+  web: SlackWeb;
+  config: BotConfig;
+  log: Logger;
+  now: () => Date;
+  owner: string;
+  channelIntervalMs?: number;
+}): Messaging {
+  const { store, web, config, now } = d;
+  const { approvals } = config;
+  const directory = new ApproverDirectory(approvals.approvers, web, approvals.escalateTo);
+  const identities = new IdentityDirectory(web);
+  const presenter = new Presenter({ store, accounts: config.accounts, directory, now });
+  const dmCards = approvals.notify?.includes('dm') ?? false;
+  // Every enqueue wakes the outbox; it exists by the time anything is enqueued.
+  const notify = new Notifier(store, config.slack.approvalsChannel, () => outbox.kick(), dmCards);
+  const outbox = new OutboxSender({
+    store,
+    web,
+    render: presenter,
+    log: d.log.child({ component: 'outbox' }),
+    now,
+    owner: d.owner,
+    // On SQLite the process lock proves a previous sender is dead: its leases need not expire first.
+    releaseLeasesAtStart: !store.capabilities.sharedAcrossProcesses,
+    ...(d.channelIntervalMs !== undefined ? { channelIntervalMs: d.channelIntervalMs } : {}),
+    ...(dmCards
+      ? {
+          cardDms: {
+            recipients: (request) => cardRecipients({ store, approvals, directory, identities }, request),
+            enqueue: (n, userId, at) => notify.cardDm(n, userId, at),
+          },
+        }
+      : {}),
+  });
+  return { directory, identities, presenter, notify, outbox };
+}
