@@ -1,5 +1,6 @@
 import { AwsError, asAwsError } from '../aws/errors.js';
 import type { AwsGateway } from '../aws/gateway.js';
+import { copyDescription, copyTags } from '../domain/copy-tags.js';
 import { provenanceVolume } from '../domain/provenance.js';
 import { findAccount } from '../domain/resolve.js';
 import { roleSessionName } from '../domain/session-name.js';
@@ -8,7 +9,6 @@ import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CopyRecord, RequestRecord, SlotLimits, Store } from '../store/port.js';
 import { CoalescedPass } from './coalesced.js';
-import { copyDescription, copyTags } from './copy-tags.js';
 import { type CopyEvents, changeAndTell } from './events.js';
 
 export interface DispatcherDeps {

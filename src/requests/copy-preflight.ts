@@ -6,10 +6,10 @@
  * somebody approved it. A check that cannot run is said, with the reason, never skipped silently.
  */
 import { AwsError, asAwsError } from '../aws/errors.js';
+import { copyTags } from '../domain/copy-tags.js';
 import { copyEncryptionParams } from '../domain/encryption.js';
 import { provenanceVolume } from '../domain/provenance.js';
 import type { AccountConfig, ResolvedRequest, SourceSnapshot } from '../domain/types.js';
-import { copyTags } from '../engine/copy-tags.js';
 import type { CopyCheck, FilingAws } from './ports.js';
 import { isTwoHop } from './two-hop.js';
 

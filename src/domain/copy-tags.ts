@@ -1,4 +1,4 @@
-import { PROVENANCE_TAGS, REASON_TAG, requestLabel, type Tag } from '../domain/types.js';
+import { PROVENANCE_TAGS, REASON_TAG, requestLabel, type Tag } from './types.js';
 
 /** EC2 allows 50 user tags per resource. */
 const MAX_TAGS = 50;
