@@ -914,6 +914,39 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       expect((await store.listAudit({})).map((a) => a.action)).toEqual(['request.filed', 'x']);
     });
 
+    it('records a burst of intents at once, each once, a Slack retry in the same burst included', async () => {
+      const other = await peer();
+      const intent = (key: string) => ({
+        dedupeKey: key,
+        kind: 'copy',
+        userId: 'U1',
+        payload: { key },
+        at: at(0),
+      });
+      const keys = Array.from({ length: 60 }, (_, i) => `command:burst-${i % 50}`); // 10 delivered twice
+      const recorded = await Promise.all(
+        keys.map((k, i) => (i % 3 === 0 ? other : store).recordIntent(intent(k))),
+      );
+      const idOf = new Map<string, number>();
+      keys.forEach((k, i) => {
+        const id = idOf.get(k);
+        if (id === undefined) idOf.set(k, recorded[i]!.id);
+        else expect(recorded[i]!.id).toBe(id);
+      });
+      expect(new Set(idOf.values()).size).toBe(50);
+      expect(recorded.filter((r) => r.fresh)).toHaveLength(50);
+      const claimed = await store.claimUnfinishedIntents({
+        owner: 'p',
+        now: at(1),
+        leaseMs: 1,
+        limit: 100,
+        ignoreLeases: true,
+      });
+      expect(claimed.map((c) => (c.payload as { key: string }).key).sort()).toEqual(
+        [...new Set(keys)].sort(),
+      );
+    });
+
     it('records an intent once per Slack delivery and hands it to one process at a time', async () => {
       const other = await peer();
       const first = await store.recordIntent({
