@@ -24,107 +24,36 @@ function toIntent(r: Selectable<IntentsTable>): IntentRecord {
   };
 }
 
-type Recorded = { id: number; fresh: boolean };
-
-interface Waiting {
-  intent: NewIntent;
-  resolve: (r: Recorded) => void;
-  reject: (err: unknown) => void;
+/** Before Slack's ack: its queries go ahead of queued work (`priority.ts`). */
+export function recordIntent(ctx: Ctx, i: NewIntent): Promise<{ id: number; fresh: boolean }> {
+  return urgently(() => insertIntent(ctx, i));
 }
 
-/** Intents waiting for the next group write, per database. */
-const batches = new WeakMap<object, Waiting[]>();
-
-/** Intents written in one statement at most (a burst beyond it takes a few). */
-const BATCH_MAX = 200;
-
-/**
- * Before Slack's ack: its queries go ahead of queued work (`priority.ts`), and the intents that
- * arrive in the same turn of the event loop are written together — one INSERT, one commit — so a
- * burst of 50 commands waits for one round trip and one fsync instead of queueing for 50 (on
- * PostgreSQL they shared a few connections: `npm run bench`, ack inside the server).
- */
-export function recordIntent(ctx: Ctx, intent: NewIntent): Promise<Recorded> {
-  return new Promise<Recorded>((resolve, reject) => {
-    const waiting = batches.get(ctx.db);
-    if (waiting) {
-      waiting.push({ intent, resolve, reject });
-      return;
-    }
-    const batch: Waiting[] = [{ intent, resolve, reject }];
-    batches.set(ctx.db, batch);
-    setImmediate(() => {
-      batches.delete(ctx.db);
-      for (let i = 0; i < batch.length; i += BATCH_MAX) void writeBatch(ctx, batch.slice(i, i + BATCH_MAX));
-    });
-  });
-}
-
-async function writeBatch(ctx: Ctx, batch: Waiting[]): Promise<void> {
-  try {
-    const recorded = await urgently(() =>
-      insertIntents(
-        ctx,
-        batch.map((w) => w.intent),
-      ),
-    );
-    batch.forEach((w, i) => w.resolve(recorded[i]!));
-  } catch (err) {
-    for (const w of batch) w.reject(err);
-  }
-}
-
-/**
- * One INSERT for them all. An interaction delivered twice (a Slack retry, in this batch or an
- * earlier one) is recorded once: the first of a dedupe key is `fresh`, any other finds its ID.
- */
-async function insertIntents({ db }: Ctx, intents: NewIntent[]): Promise<Recorded[]> {
-  // In key order: two replicas inserting overlapping keys (a Slack retry reaching both) then wait
-  // for one another instead of deadlocking on each other's unique-index entries (PostgreSQL).
-  const ordered = [...intents].sort((a, b) =>
-    a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0,
-  );
+async function insertIntent({ db }: Ctx, i: NewIntent): Promise<{ id: number; fresh: boolean }> {
   const inserted = await db
     .insertInto('intents')
-    .values(
-      ordered.map((i) => ({
-        dedupe_key: i.dedupeKey,
-        kind: i.kind,
-        user_id: i.userId,
-        payload_json: JSON.stringify(i.payload ?? null),
-        received_at: iso(i.at),
-        lease_owner: null,
-        lease_until: null,
-        attempts: 0,
-        last_error: null,
-        done_at: null,
-      })),
-    )
+    .values({
+      dedupe_key: i.dedupeKey,
+      kind: i.kind,
+      user_id: i.userId,
+      payload_json: JSON.stringify(i.payload ?? null),
+      received_at: iso(i.at),
+      lease_owner: null,
+      lease_until: null,
+      attempts: 0,
+      last_error: null,
+      done_at: null,
+    })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning(['id', 'dedupe_key'])
-    .execute();
-  const fresh = new Map(inserted.map((r) => [r.dedupe_key, Number(r.id)]));
-  const missing = [...new Set(intents.map((i) => i.dedupeKey).filter((k) => !fresh.has(k)))];
-  const existing = new Map<string, number>();
-  if (missing.length > 0) {
-    const rows = await db
-      .selectFrom('intents')
-      .select(['id', 'dedupe_key'])
-      .where('dedupe_key', 'in', missing)
-      .execute();
-    for (const r of rows) existing.set(r.dedupe_key, Number(r.id));
-  }
-  const claimed = new Set<string>();
-  return intents.map((i) => {
-    const id = fresh.get(i.dedupeKey);
-    if (id !== undefined && !claimed.has(i.dedupeKey)) {
-      claimed.add(i.dedupeKey);
-      return { id, fresh: true };
-    }
-    const known = id ?? existing.get(i.dedupeKey);
-    if (known === undefined) throw new Error(`intent ${i.dedupeKey} was neither recorded nor found`);
-    return { id: known, fresh: false };
-  });
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: Number(inserted.id), fresh: true };
+  const existing = await db
+    .selectFrom('intents')
+    .select('id')
+    .where('dedupe_key', '=', i.dedupeKey)
+    .executeTakeFirstOrThrow();
+  return { id: Number(existing.id), fresh: false };
 }
 
 export async function claimIntent(
