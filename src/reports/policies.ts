@@ -12,11 +12,11 @@ import { roleSessionName } from '../domain/session-name.js';
 import { escapeSlack } from '../domain/text.js';
 import type { AccountConfig, ApprovalsConfig, CopyState, ResolvedRequest } from '../domain/types.js';
 import { PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
+import type { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import { newestPerVolume } from '../requests/aws-reads.js';
 import { fileRequest, type RefusedSnapshot } from '../requests/filing.js';
 import type { FilingAws } from '../requests/ports.js';
-import type { Notifier } from '../slack/outbox-messages.js';
 import type { Store } from '../store/port.js';
 
 /** Store states of a copy that mean "this snapshot is (being) copied there": nothing to file. */

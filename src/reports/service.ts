@@ -2,9 +2,9 @@
 import type { AwsGateway } from '../aws/gateway.js';
 import type { BotConfig, DrPolicyConfig } from '../config/schema.js';
 import { escapeSlack } from '../domain/text.js';
+import type { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import type { FilingAws } from '../requests/ports.js';
-import type { Notifier } from '../slack/outbox-messages.js';
 import { startDrill } from '../steps/drill.js';
 import type { DrillRecord, Store } from '../store/port.js';
 import { type ReportMessage, reportMessage } from './blocks.js';

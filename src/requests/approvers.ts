@@ -1,4 +1,4 @@
-import type { SlackWeb } from '../slack/web.js';
+import type { UserGroups } from './ports.js';
 
 /** What decides whether escalated approvers count for a request: whether it was escalated. */
 export interface EscalationState {
@@ -16,7 +16,7 @@ export class ApproverDirectory {
 
   constructor(
     private readonly approvers: string[],
-    private readonly web: Pick<SlackWeb, 'usergroupMembers'>,
+    private readonly web: UserGroups,
     private readonly escalateTo: string[] = [],
     private readonly nowMs: () => number = Date.now,
     private readonly ttlMs = 60_000,

@@ -1,8 +1,8 @@
 import { checkApprover, tally } from '../domain/approval.js';
 import type { ApprovalsConfig, Decision } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
+import type { Notifier, ReplyTo } from '../messages/notifier.js';
 import { escapeSlack, mention } from '../slack/blocks/format.js';
-import type { Notifier, ReplyTo } from '../slack/outbox-messages.js';
 import type { CardCopy, RequestRecord, SlackRef, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
 import type { IdentityCheck, IdentityDirectory } from './identities.js';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { type IdentityVerdict, identityVerdict, type Workspace } from '../domain/identity.js';
-import type { SlackWeb } from '../slack/web.js';
+import type { SlackUsers } from './ports.js';
 
 /** A look-up that could not be made: the click is answered so, never counted silently. */
 export type IdentityCheck = IdentityVerdict | { ok: false; reason: string; lookupFailed: true };
@@ -16,7 +16,7 @@ export class IdentityDirectory {
   private team: Promise<Workspace> | undefined;
 
   constructor(
-    private readonly web: Pick<SlackWeb, 'userInfo' | 'workspace'>,
+    private readonly web: SlackUsers,
     ttlMs = 60_000,
   ) {
     this.users = new LRUCache({ max: 1_000, ttl: ttlMs });

@@ -3,7 +3,7 @@
  * record these before their ack; `handleIntent` runs them after it — or after a restart.
  */
 import type { CopyRequestSpec, Decision } from '../domain/types.js';
-import type { ReplyTo } from '../slack/outbox-messages.js';
+import type { ReplyTo } from '../messages/notifier.js';
 import type { IntentRecord, SlackRef } from '../store/port.js';
 import type { Asked } from './decisions.js';
 import type { RequestService } from './service.js';

@@ -7,8 +7,8 @@
 import { mayStillApprove } from '../domain/approval.js';
 import type { ApprovalsConfig } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
+import type { Notifier } from '../messages/notifier.js';
 import { mention } from '../slack/blocks/format.js';
-import type { Notifier } from '../slack/outbox-messages.js';
 import type { ApprovalNudge, RequestRecord, Store } from '../store/port.js';
 
 export interface NudgeDeps {

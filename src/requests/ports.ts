@@ -1,4 +1,16 @@
+import type { SlackUserFacts, Workspace } from '../domain/identity.js';
 import type { AccountConfig, SourceSelector, SourceSnapshot, Tag } from '../domain/types.js';
+
+/** Who is in a Slack user group (`usergroups.users.list`): approvers listed as S… groups. */
+export interface UserGroups {
+  usergroupMembers(groupId: string): Promise<string[]>;
+}
+
+/** Who a Slack user is (`users.info`) and which workspace the bot is in (`auth.test`). */
+export interface SlackUsers {
+  userInfo(userId: string): Promise<SlackUserFacts>;
+  workspace(): Promise<Workspace>;
+}
 
 /** The parameters of a CopySnapshot as the engine will send them, for its DryRun at filing. */
 export interface CopyCheck {

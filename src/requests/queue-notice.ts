@@ -1,6 +1,6 @@
 import { estimateStart, slotLimit } from '../domain/slots.js';
+import type { Notifier } from '../messages/notifier.js';
 import { queuedReply } from '../slack/blocks/thread.js';
-import type { Notifier } from '../slack/outbox-messages.js';
 import type { SlotLimits, Store } from '../store/port.js';
 import { toCopyView } from './views.js';
 

@@ -1,11 +1,11 @@
 import type { types } from '@slack/bolt';
+import type { OutboxPayload } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import type { CardCopy, OutboxMessage, RequestRecord, Store } from '../store/port.js';
 import type { SlackMessage } from './blocks/request.js';
-import type { OutboxPayload } from './outbox-messages.js';
 import { type PostedMetadata, SlackCallError, type SlackWeb } from './web.js';
 
-/** Renders messages from the state at send time (see outbox-messages.ts). */
+/** Renders messages from the state at send time (see messages/notifier.ts). */
 export interface Renderer {
   requestMessage(n: number): Promise<{ request: RequestRecord; message: SlackMessage } | undefined>;
   approvalCard(n: number): Promise<{ request: RequestRecord; message: SlackMessage } | undefined>;

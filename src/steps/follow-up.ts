@@ -1,5 +1,5 @@
 /** What every durable step does around its work: being written once, and telling a request's thread. */
-import type { Notifier } from '../slack/outbox-messages.js';
+import type { Notifier } from '../messages/notifier.js';
 import type { NewStep, StepRecord, Store } from '../store/port.js';
 
 /** Writes the step in `tx` (once per dedupe key) and runs it once committed. */

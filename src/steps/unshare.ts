@@ -8,7 +8,7 @@ import type { AwsGateway } from '../aws/gateway.js';
 import { findAccount } from '../domain/resolve.js';
 import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig } from '../domain/types.js';
-import type { Notifier } from '../slack/outbox-messages.js';
+import type { Notifier } from '../messages/notifier.js';
 import type { CopyRecord, ShareKey, StepRecord, Store } from '../store/port.js';
 import { addFollowUp, tellRequest } from './follow-up.js';
 import { scheduleIntermediateCleanup } from './intermediate.js';

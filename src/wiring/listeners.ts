@@ -1,12 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { Inbox } from '../inbox/inbox.js';
+import type { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestService } from '../requests/service.js';
 import { registerActions } from '../slack/listeners/actions.js';
 import { registerCommands } from '../slack/listeners/commands.js';
 import { registerEvents, registerRejectForm, registerViews } from '../slack/listeners/views.js';
-import type { Notifier } from '../slack/outbox-messages.js';
 
 /** Every Slack listener: the command, the buttons, the forms, the App Home, and a last-resort log. */
 export function registerListeners(

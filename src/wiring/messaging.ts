@@ -3,13 +3,13 @@
  * shown, and the outbox that sends it all (SPEC §5, §10: every message is stored first).
  */
 import type { BotConfig } from '../config/schema.js';
+import { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import { ApproverDirectory } from '../requests/approvers.js';
 import { cardRecipients } from '../requests/card-recipients.js';
 import { IdentityDirectory } from '../requests/identities.js';
 import { Presenter } from '../requests/present.js';
 import { OutboxSender } from '../slack/outbox.js';
-import { Notifier } from '../slack/outbox-messages.js';
 import type { SlackWeb } from '../slack/web.js';
 import type { Store } from '../store/port.js';
 

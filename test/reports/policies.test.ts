@@ -9,7 +9,7 @@ import {
   startSimulator,
   WorldBuilder,
 } from '../../src/simulator/index.js';
-import { Notifier } from '../../src/slack/outbox-messages.js';
+import { Notifier } from '../../src/messages/notifier.js';
 import type { Store } from '../../src/store/port.js';
 import { AUDIT_ID, botConfig, policy } from './fixtures.js';
 import { openSqliteStore } from './stores.js';

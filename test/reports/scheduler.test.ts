@@ -11,7 +11,7 @@ import {
 } from '../../src/reports/scheduler.js';
 import { ReportService } from '../../src/reports/service.js';
 import type { FilingAws } from '../../src/requests/ports.js';
-import { Notifier } from '../../src/slack/outbox-messages.js';
+import { Notifier } from '../../src/messages/notifier.js';
 import type { Store } from '../../src/store/port.js';
 import { botConfig } from './fixtures.js';
 import { openReplicaStores, openSqliteStore, type ReplicaStores } from './stores.js';

@@ -4,7 +4,7 @@ import type { AwsGateway } from '../../src/aws/gateway.js';
 import { createLogger } from '../../src/observability/log.js';
 import { ReportService } from '../../src/reports/service.js';
 import type { FilingAws } from '../../src/requests/ports.js';
-import { Notifier } from '../../src/slack/outbox-messages.js';
+import { Notifier } from '../../src/messages/notifier.js';
 import type { Store } from '../../src/store/port.js';
 import { botConfig, NOW, policy } from './fixtures.js';
 import { openSqliteStore } from './stores.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/log.js';
 import { OutboxSender, type Renderer } from '../../src/slack/outbox.js';
-import { Notifier } from '../../src/slack/outbox-messages.js';
+import { Notifier } from '../../src/messages/notifier.js';
 import {
   type PostedMetadata,
   SlackCallError,

@@ -1,13 +1,13 @@
 import type { App } from '@slack/bolt';
 import { helpText, parseCommand } from '../../domain/command.js';
 import type { Inbox } from '../../inbox/inbox.js';
+import type { ReplyTo } from '../../messages/notifier.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { IntentPayload } from '../../requests/intents.js';
 import type { RequestService } from '../../requests/service.js';
 import { escapeSlack } from '../blocks/format.js';
 import { requestModal } from '../blocks/modal.js';
-import type { ReplyTo } from '../outbox-messages.js';
 
 export interface CommandDeps {
   service: RequestService;

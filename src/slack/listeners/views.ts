@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { parseReason } from '../../domain/fields.js';
 import { MODAL_CALLBACK_ID, type ModalValues, parseModalSubmission } from '../../domain/modal.js';
 import type { Inbox } from '../../inbox/inbox.js';
+import type { Notifier } from '../../messages/notifier.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { RequestService } from '../../requests/service.js';
@@ -10,7 +11,6 @@ import {
   REJECT_REASON_FIELD,
   readRejectFormContext,
 } from '../blocks/reject-modal.js';
-import type { Notifier } from '../outbox-messages.js';
 import { NOT_RECORDED } from './commands.js';
 
 function originChannel(privateMetadata: string | undefined, fallback: string): string {

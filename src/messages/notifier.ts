@@ -1,3 +1,8 @@
+/**
+ * The application's port for telling people (SPEC §10): every message is a row of the outbox,
+ * written in the transaction of the change it tells of; `slack/outbox.ts` sends them. What is
+ * said is decided here; how it looks is rendered by `slack/` when it is sent.
+ */
 import type { types } from '@slack/bolt';
 import { requestLabel } from '../domain/types.js';
 import type { NewMessage, Store } from '../store/port.js';
