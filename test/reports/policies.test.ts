@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsAccess, createAwsAccess } from '../../src/aws/access.js';
+import { Notifier } from '../../src/messages/notifier.js';
 import { createLogger } from '../../src/observability/log.js';
 import { runDrPolicy } from '../../src/reports/policies.js';
 import { filingAws } from '../../src/requests/aws-reads.js';
@@ -9,7 +10,6 @@ import {
   startSimulator,
   WorldBuilder,
 } from '../../src/simulator/index.js';
-import { Notifier } from '../../src/messages/notifier.js';
 import type { Store } from '../../src/store/port.js';
 import { AUDIT_ID, botConfig, policy } from './fixtures.js';
 import { openSqliteStore } from './stores.js';

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AwsGateway } from '../../src/aws/gateway.js';
 import type { DrPolicyConfig } from '../../src/config/schema.js';
+import { Notifier } from '../../src/messages/notifier.js';
 import { createLogger } from '../../src/observability/log.js';
 import {
   type CronScheduler,
@@ -11,7 +12,6 @@ import {
 } from '../../src/reports/scheduler.js';
 import { ReportService } from '../../src/reports/service.js';
 import type { FilingAws } from '../../src/requests/ports.js';
-import { Notifier } from '../../src/messages/notifier.js';
 import type { Store } from '../../src/store/port.js';
 import { botConfig } from './fixtures.js';
 import { openReplicaStores, openSqliteStore, type ReplicaStores } from './stores.js';

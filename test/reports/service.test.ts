@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../src/aws/errors.js';
 import type { AwsGateway } from '../../src/aws/gateway.js';
+import { Notifier } from '../../src/messages/notifier.js';
 import { createLogger } from '../../src/observability/log.js';
 import { ReportService } from '../../src/reports/service.js';
 import type { FilingAws } from '../../src/requests/ports.js';
-import { Notifier } from '../../src/messages/notifier.js';
 import type { Store } from '../../src/store/port.js';
 import { botConfig, NOW, policy } from './fixtures.js';
 import { openSqliteStore } from './stores.js';

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Notifier } from '../../src/messages/notifier.js';
 import { createLogger } from '../../src/observability/log.js';
 import { OutboxSender, type Renderer } from '../../src/slack/outbox.js';
-import { Notifier } from '../../src/messages/notifier.js';
 import {
   type PostedMetadata,
   SlackCallError,
