@@ -25,8 +25,6 @@ import { createMessaging } from './wiring/messaging.js';
 import { createRequests, scheduledWork } from './wiring/requests.js';
 import { outboxWebClient, slackAppOptions } from './wiring/slack-client.js';
 
-export { slotLimits } from './wiring/copy-engine.js';
-
 export interface BotOptions {
   env: Env;
   config: BotConfig;

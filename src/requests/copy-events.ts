@@ -163,6 +163,7 @@ export class CopyEventHandler implements CopyEvents {
       at,
       requester: request.requesterId,
       afterCommit: this.d.stepsAdded,
+      ended: [copy],
     });
     await notify.requestChanged(request.n, request.originChannel, at);
     if (requestStateChanged && (request.state === 'completed' || request.state === 'failed')) {

@@ -102,7 +102,7 @@ export async function decide(
       return result;
     };
     const request = await tx.lockRequest(input.n);
-    const copies = request && input.via ? await tx.listCardCopies(input.n) : [];
+    const copies = request ? await dmCopiesFor(tx, request, input.via) : [];
     if (
       input.via &&
       request &&
@@ -284,6 +284,17 @@ function refusal(
   return undefined;
 }
 
+/** The card's DM copies, read only for a click that did not come from the channel's card. */
+async function dmCopiesFor(
+  store: Pick<Store, 'listCardCopies'>,
+  request: RequestRecord,
+  via: SlackRef | undefined,
+): Promise<CardCopy[]> {
+  const card = request.approvalCard;
+  if (!via || (card?.channel === via.channel && card.ts === via.ts)) return [];
+  return store.listCardCopies(request.n);
+}
+
 /**
  * A click counts from the request's card in the approvals channel, or from the clicker's own DM
  * copy of it. In their DM any message of the card counts: a DM post retried after a lost answer
@@ -321,7 +332,7 @@ export async function mayDecide(
   const request = await deps.store.getRequest(input.n);
   if (!request) return false;
   const who = await lookUpDecider(deps, request, input.userId);
-  const copies = input.via ? await deps.store.listCardCopies(input.n) : [];
+  const copies = await dmCopiesFor(deps.store, request, input.via);
   if (refusal(deps, request, input, who, copies)) return false;
   return !(request.expiresAt && request.expiresAt.getTime() <= deps.now().getTime());
 }

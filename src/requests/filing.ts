@@ -120,19 +120,15 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
           because: 'specified-key',
           keyId: original.shareKey.configured,
         };
-        details.cost[copyKey(s.snapshotId, INTERMEDIATE)] = estimateCopyCost(
-          deps.pricing ?? DEFAULT_PRICING,
-          {
+        details.cost[copyKey(s.snapshotId, INTERMEDIATE)] = {
+          ...estimateCopyCost(deps.pricing ?? DEFAULT_PRICING, {
             sourceRegion: request.sourceRegion,
             destinationRegion: request.sourceRegion,
             sizeGiB: s.volumeSizeGiB,
             kind: 'full',
             movesData: true,
-          },
-        );
-        // Deleted once hop 2 is done: no monthly storage to speak of.
-        details.cost[copyKey(s.snapshotId, INTERMEDIATE)] = {
-          ...details.cost[copyKey(s.snapshotId, INTERMEDIATE)]!,
+          }),
+          // Deleted once hop 2 is done: no monthly storage to speak of.
           storagePerMonth: 0,
         };
       }

@@ -288,6 +288,7 @@ export class RequestService {
         at,
         requester: request.requesterId,
         afterCommit: () => this.d.stepsAdded?.(),
+        ended: result.cancelled,
       });
       const text = cancelledReply(
         result.cancelled.map((c) => toCopyView(c)),

@@ -11,7 +11,7 @@ import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, CopyState } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
 import { code } from '../slack/blocks/format.js';
-import type { StepRecord, Store } from '../store/port.js';
+import type { CopyRecord, StepRecord, Store } from '../store/port.js';
 import { addFollowUp, tellRequest } from './follow-up.js';
 import type { StepHandler } from './runner.js';
 
@@ -28,14 +28,17 @@ export interface DeleteIntermediatePayload {
 const ENDED: readonly CopyState[] = ['completed', 'failed', 'cancelled'];
 
 /**
- * Inside the transaction that ended a copy (or removed a share) of request `n`: a deletion step for
+ * Inside the transaction that ended copies (or removed a share) of request `n`: a deletion step for
  * each intermediate copy nothing needs any more. Idempotent: one step per intermediate, ever.
+ * `ended`, when the caller knows which copies just ended: none of them a hop, nothing to look at
+ * (the usual case, on every copy's completion).
  */
 export async function scheduleIntermediateCleanup(
   tx: Store,
   n: number,
-  o: { at: Date; requester: string; afterCommit: () => void },
+  o: { at: Date; requester: string; afterCommit: () => void; ended?: readonly CopyRecord[] },
 ): Promise<void> {
+  if (o.ended && !o.ended.some((c) => c.hop !== null)) return;
   const copies = await tx.getCopies(n);
   for (const hop1 of copies) {
     if (hop1.hop !== 'intermediate' || !hop1.newSnapshotId || !ENDED.includes(hop1.state)) continue;

@@ -33,6 +33,10 @@ describe('a cross-account copy of an aws/ebs source', () => {
     expect(shown(card.call)).toContain('hop 1/2 (re-key in prod)');
     expect(shown(card.call)).toContain('hop 2/2');
     expect(shown(card.call)).toContain('alias/prod-ebs');
+    // Each hop moves the volume, and both are priced: the intermediate stores nothing for long.
+    expect(shown(card.call).match(/moves 30 GiB/g)).toHaveLength(2);
+    expect(shown(card.call)).toContain('Full copies move *60 GiB* in total.');
+    expect(shown(card.call)).toContain('Est. cost: $0 transfer, then $0/month storage');
     expect(shown(card.call)).toContain('audit (222222222222) us-west-2 · *cross-account*');
     // Pre-flight of hop 1, in prod under the share key; the aws/ebs source itself is never shared.
     expect(shown(card.call)).not.toContain(':warning:');
@@ -129,6 +133,29 @@ describe('a cross-account copy of an aws/ebs source', () => {
       'the intermediate deleted',
     );
     expect(okCalls(h, 'CopySnapshot')).toHaveLength(1);
+    expect(okCalls(h, 'ModifySnapshotAttribute')).toEqual([]);
+  });
+
+  it('fails the final hop when the intermediate fails, saying why, and deletes the failed intermediate', async () => {
+    h = await startHarness({ configYaml: withShareKey(), pollIntervalMs: 150 });
+    const n = await file(h, `${LEGACY} from us-east-1 to us-west-2 to-account audit`);
+    // The share key is disabled after filing: AWS accepts hop 1 and fails it later, as it does.
+    const key = h.sim.world.keys.resolve('alias/prod-ebs', { accountId: PROD, region: 'us-east-1' });
+    if (!key.ok) throw new Error('no share key in the demo world');
+    key.key.enabled = false;
+    await approve(h, n);
+    const [hop1, hop2] = await copiesEnded(h, n, 30_000);
+    expect([hop1?.state, hop1?.failure?.code]).toEqual(['failed', 'key-not-accessible']);
+    expect([hop2?.state, hop2?.failure?.code]).toEqual(['failed', 'intermediate-failed']);
+    expect(okCalls(h, 'CopySnapshot')).toHaveLength(1);
+    const replies = await eventually(async () => {
+      const r = await repliesTo(h!, n);
+      return r.some((t) => t.includes('Deleted the intermediate copy')) ? r : undefined;
+    }, 'the failed intermediate deleted');
+    expect(replies.some((t) => t.includes('hop 2/2') && t.includes('its first hop, the re-keyed copy'))).toBe(
+      true,
+    );
+    expect(okCalls(h, 'DeleteSnapshot').map((c) => c.params.SnapshotId)).toEqual([hop1!.newSnapshotId]);
     expect(okCalls(h, 'ModifySnapshotAttribute')).toEqual([]);
   });
 
