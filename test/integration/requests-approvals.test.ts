@@ -305,6 +305,22 @@ describe('deciding on a request from its approval card', () => {
     expect(h.slack.callsTo('chat.update')).toEqual([]);
   });
 
+  it('opens the reject form when the checks outlast the trigger, and still refuses the submission of one who may not decide', async () => {
+    h = await startRequestsHarness();
+    const n = await fileRequest(h, `${SNAP} to us-west-2`);
+    const card = await approvalCard(h.slack, n);
+    // A listed approver who is a guest, and a users.info slower than the 2 s the form may wait.
+    h.slack.users.set(APPROVER2, { is_restricted: true });
+    h.slack.answerDelay = (c) => (c.method === 'users.info' ? 2_500 : 0);
+    const form = await openRejectForm(card, APPROVER2, `R-${n}`);
+    h.slack.answerDelay = () => 0;
+    const before = h.slack.callsTo('response_url').length;
+    expect(await submitRejectForm(h.send, form, APPROVER2, 'not needed')).toEqual({});
+    expect(await eventually(() => responsesSince(h, before)[0], 'answer to the guest')).toContain('Guest accounts cannot approve or reject');
+    expect(await h.bot.store.getRequest(n)).toMatchObject({ state: 'pending_approval' });
+    expect(await h.bot.store.listDecisions(n)).toEqual([]);
+  });
+
   it('rejects through the reason form: card, thread and audit log carry the reason, nothing is copied', async () => {
     h = await startRequestsHarness();
     const n = await fileRequest(h, 'tag:Group=db-cluster-1 to us-west-2');

@@ -18,7 +18,7 @@ export interface ActionDeps {
   metrics: Metrics;
 }
 
-/** The form must open while the click's trigger_id is good (3 s): a slower check opens nothing. */
+/** The form must open while the click's trigger_id is good (3 s): a slower check opens it unchecked. */
 const REJECT_CHECK_BUDGET_MS = 2_000;
 
 export function registerActions(app: App, deps: ActionDeps): void {
@@ -61,14 +61,18 @@ export function registerActions(app: App, deps: ActionDeps): void {
     if (decision === 'reject') {
       // Opening the form changes nothing, so it needs no record; its submission is recorded.
       await ack();
+      // A check still running when the trigger_id is about to lapse (a slow users.info, a busy
+      // process) opens the form anyway: the submission is decided again under the request's lock
+      // with every check, so nobody can reject through it who may not; refusing here would refuse
+      // a real approver for the bot's slowness.
       const may = await Promise.race([
         deps.service.mayDecide({ n: label.value, userId, decision, ...(via ? { via } : {}) }),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), REJECT_CHECK_BUDGET_MS).unref()),
+        new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), REJECT_CHECK_BUDGET_MS).unref()),
       ]).catch((err: unknown) => {
         deps.log.warn({ err, request: label.value }, 'could not check a Reject click');
         return false;
       });
-      if (may) {
+      if (may === true || may === 'late') {
         try {
           await client.views.open({
             trigger_id: body.trigger_id,
