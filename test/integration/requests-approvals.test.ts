@@ -316,7 +316,9 @@ describe('deciding on a request from its approval card', () => {
     h.slack.answerDelay = () => 0;
     const before = h.slack.callsTo('response_url').length;
     expect(await submitRejectForm(h.send, form, APPROVER2, 'not needed')).toEqual({});
-    expect(await eventually(() => responsesSince(h, before)[0], 'answer to the guest')).toContain('Guest accounts cannot approve or reject');
+    expect(await eventually(() => responsesSince(h, before)[0], 'answer to the guest')).toContain(
+      'Guest accounts cannot approve or reject',
+    );
     expect(await h.bot.store.getRequest(n)).toMatchObject({ state: 'pending_approval' });
     expect(await h.bot.store.listDecisions(n)).toEqual([]);
   });
