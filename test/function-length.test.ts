@@ -1,0 +1,130 @@
+/**
+ * No function in `src/` runs over 60 lines of its own (issue #17): a reader sees each one whole.
+ * A function's own lines are its body's, less those of the functions written inside it — a
+ * factory returning an object of short methods is short. Where a long one is the clearest way to
+ * say it (a table of data, a migration's schema), a comment just above it says so, starting
+ * `Long because`. The ones still to split are listed as debt: a new long function fails this test,
+ * and so does a listed one that is gone (strike it, so the list only ever shrinks).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(import.meta.dirname, '../src');
+const MAX_OWN_LINES = 60;
+
+/** `file name` of each function still over the limit without a reason. */
+const LENGTH_DEBT = [
+  'bot.ts startBot',
+  'config/env.ts readEnv',
+  'config/load.ts configFromObject',
+  'domain/command.ts parseCopy',
+  'domain/resolve.ts resolveRequest',
+  'engine/dispatcher.ts start',
+  'playground/local-slack.ts call',
+  'reports/policies.ts runDrPolicy',
+  'requests/decisions.ts transaction(…)',
+  'requests/filing.ts fileRequest',
+  'simulator/demo.ts demoWorld',
+  'simulator/ec2-copy.ts copySnapshot',
+  'simulator/ec2-lock.ts lockSnapshot',
+  'simulator/ec2-volumes.ts createVolume',
+  'simulator/ec2.ts modifySnapshotAttribute',
+  'simulator/server.ts handle',
+  'simulator/sts.ts assumeRole',
+  'slack/blocks/modal.ts requestModal',
+  'slack/listeners/actions.ts (anonymous)',
+  'slack/listeners/actions.ts handle',
+  'slack/listeners/commands.ts command(…)',
+  'slack/outbox.ts deliver',
+  'steps/drill.ts run',
+  'store/migrations/0001_initial.ts up',
+  'wiring/copy-engine.ts createCopyEngine',
+].sort();
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+type FunctionNode = ts.FunctionLikeDeclaration & { body: ts.Node };
+
+function isFunction(n: ts.Node): n is FunctionNode {
+  return (
+    (ts.isFunctionDeclaration(n) ||
+      ts.isMethodDeclaration(n) ||
+      ts.isArrowFunction(n) ||
+      ts.isFunctionExpression(n) ||
+      ts.isConstructorDeclaration(n) ||
+      ts.isGetAccessorDeclaration(n) ||
+      ts.isSetAccessorDeclaration(n)) &&
+    n.body !== undefined
+  );
+}
+
+/** The name a reader would look for: the function's, or the variable, property or call it is given to. */
+function nameOf(fn: FunctionNode): string {
+  if (fn.name) return fn.name.getText();
+  const p = fn.parent;
+  if (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p)) return p.name.getText();
+  if (ts.isCallExpression(p)) return `${p.expression.getText().split('.').pop()}(…)`;
+  return '(anonymous)';
+}
+
+/** The statement whose leading comments speak for the function (`const x = () => …` speaks for its arrow). */
+function commentedNode(fn: FunctionNode): ts.Node {
+  let n: ts.Node = fn;
+  while (
+    n.parent &&
+    (ts.isVariableDeclaration(n.parent) ||
+      ts.isVariableDeclarationList(n.parent) ||
+      ts.isVariableStatement(n.parent) ||
+      ts.isPropertyAssignment(n.parent) ||
+      ts.isExportAssignment(n.parent))
+  )
+    n = n.parent;
+  return n;
+}
+
+function longFunctions(): { debt: string[]; explained: string[] } {
+  const debt: string[] = [];
+  const explained: string[] = [];
+  for (const file of files(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const lines = (n: ts.Node) =>
+      source.getLineAndCharacterOfPosition(n.getEnd()).line -
+      source.getLineAndCharacterOfPosition(n.getStart()).line +
+      1;
+    const ownLines = (fn: FunctionNode) => {
+      let own = lines(fn.body);
+      const subtract = (n: ts.Node): void => {
+        if (isFunction(n)) own -= lines(n);
+        else ts.forEachChild(n, subtract);
+      };
+      ts.forEachChild(fn.body, subtract);
+      return own;
+    };
+    const visit = (n: ts.Node): void => {
+      if (isFunction(n) && ownLines(n) > MAX_OWN_LINES) {
+        const at = commentedNode(n);
+        const comments = (ts.getLeadingCommentRanges(text, at.getFullStart()) ?? [])
+          .map((r) => text.slice(r.pos, r.end))
+          .join('\n');
+        const entry = `${relative(SRC, file)} ${nameOf(n)}`;
+        (/Long because/.test(comments) ? explained : debt).push(entry);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(source);
+  }
+  return { debt: debt.sort(), explained: explained.sort() };
+}
+
+describe('the length of functions in src/', () => {
+  it(`keeps each under ${MAX_OWN_LINES} lines of its own, or says why (listed debt aside)`, () => {
+    expect(longFunctions().debt).toEqual(LENGTH_DEBT);
+  });
+});
