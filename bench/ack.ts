@@ -205,6 +205,10 @@ export async function measureAck(o: AckOptions): Promise<Measurement> {
       bot = undefined;
     }
     details.simulatorCalls = sim.calls.length;
+    // What the commands cost Slack (the floor's none): answers, request messages, cards, home tabs.
+    const slackCalls: Record<string, number> = {};
+    for (const c of slack.calls) slackCalls[c.method] = (slackCalls[c.method] ?? 0) + 1;
+    details.slackCalls = slackCalls;
     return { name: 'ack', rows, details };
   } finally {
     await bot?.stop();

@@ -21,7 +21,6 @@ const LENGTH_DEBT = [
   'config/load.ts configFromObject',
   'domain/command.ts parseCopy',
   'domain/resolve.ts resolveRequest',
-  'engine/dispatcher.ts start',
   'playground/local-slack.ts call',
   'reports/policies.ts runDrPolicy',
   'requests/decisions.ts transaction(…)',

@@ -92,44 +92,20 @@ export class Dispatcher {
 
   /** Starts one claimed copy; every outcome leaves the copy in a definite state. */
   async start(copy: CopyRecord): Promise<StartOutcome> {
-    const { store, aws, log } = this.d;
+    const { store } = this.d;
     this.inProgress.add(copy.id);
     try {
       const request = await store.getRequest(copy.requestNumber);
       if (!request) throw new AwsError('invalid-parameter', `request ${copy.requestNumber} is gone`);
-      const destination = this.account(copy.destination.accountId);
-      // The account whose role reads and shares the source (the snapshot's owner may be a third account that shared it).
-      const source = this.account(request.resolved.sourceAccount);
-      const session = roleSessionName({
-        request: request.n,
-        requester: request.requesterId,
-        purpose: 'copy',
-      });
-
-      // A copy claimed before (a crash, a lost answer) may already exist in AWS: find it by its
-      // provenance tags instead of issuing a second CopySnapshot.
+      const route = this.routeOf(copy, request);
       if (copy.attempts > 1) {
-        const existing = await findExistingCopy(aws, destination, copy, request, session);
-        if (existing) {
-          log.info(
-            { copy: copy.id, snapshotId: existing },
-            'found an earlier CopySnapshot by its tags; not copying again',
-          );
-          return await this.recordStarted(copy, existing);
-        }
-        // Stored with the copy (set just before a CopySnapshot is sent), so whichever process or
-        // replica claims it next honours the wait.
-        const lostAt = copy.unansweredAt?.getTime();
-        if (lostAt !== undefined && this.d.now().getTime() - lostAt < (this.d.lookupSettleMs ?? 15_000)) {
-          await store.requeueCopy(copy.id, {
-            at: this.d.now(),
-            holdDestination: false,
-            reason: 'waiting for DescribeSnapshots to list a copy whose answer was lost',
-          });
-          return 'requeued';
-        }
+        const earlier = await this.adoptOrWait(copy, request, route);
+        if (earlier) return earlier;
       }
-      if (source.id !== destination.id && !(await this.ensureShared(source, destination, copy, session))) {
+      if (
+        route.source.id !== route.destination.id &&
+        !(await this.ensureShared(route.source, route.destination, copy, route.session))
+      ) {
         await store.requeueCopy(copy.id, {
           at: this.d.now(),
           holdDestination: false,
@@ -137,57 +113,103 @@ export class Dispatcher {
         });
         return 'requeued';
       }
-      // The original source's tags and volume, also for a final hop (which copies an intermediate).
-      const origin = copy.originSnapshotId ?? copy.source.snapshotId;
-      const [sourceSnapshot] = await aws.describeSnapshots(
-        source,
-        copy.source.region,
-        { snapshotIds: [origin] },
-        session,
-      );
-      const decisions = await store.listDecisions(request.n);
-      const approvedBy = request.policyName
-        ? [`policy:${request.policyName}`]
-        : decisions.filter((x) => x.decision === 'approve').map((x) => x.userId);
-      const r = request.resolved;
-      await store.markCopyAttempt(copy.id, this.d.now());
-      const { snapshotId } = await aws.copySnapshot(
-        destination,
-        copy.destination.region,
-        {
-          sourceRegion: copy.source.region,
-          sourceSnapshotId: copy.source.snapshotId,
-          ...(copy.encrypted ? { encrypted: true } : {}),
-          ...(copy.kmsKeyId ? { kmsKeyId: copy.kmsKeyId } : {}),
-          description: copyDescription(r.note, origin, copy.source.region, request.n),
-          // `within` is for the copy the requester asked for; the intermediate hop goes at AWS's pace.
-          ...(r.withinMinutes && copy.hop !== 'intermediate'
-            ? { completionDurationMinutes: r.withinMinutes }
-            : {}),
-          tags: copyTags({
-            requestNumber: request.n,
-            sourceSnapshotId: origin,
-            ...(copy.hop === 'intermediate' ? { intermediate: true } : {}),
-            sourceRegion: copy.source.region,
-            requesterId: request.requesterId,
-            approvedBy,
-            sourceTags: sourceSnapshot?.tags ?? [],
-            requestTags: r.tags,
-            ...(r.reason ? { reason: r.reason } : {}),
-            ...(request.policyName ? { policyName: request.policyName } : {}),
-            ...(sourceSnapshot && provenanceVolume(sourceSnapshot)
-              ? { sourceVolume: provenanceVolume(sourceSnapshot) }
-              : {}),
-          }),
-        },
-        session,
-      );
-      return await this.recordStarted(copy, snapshotId);
+      return await this.recordStarted(copy, await this.sendCopySnapshot(copy, request, route));
     } catch (err) {
       return await this.failedToStart(copy, asAwsError(err, 'starting a copy'));
     } finally {
       this.inProgress.delete(copy.id);
     }
+  }
+
+  private routeOf(copy: CopyRecord, request: RequestRecord): Route {
+    return {
+      destination: this.account(copy.destination.accountId),
+      // The account whose role reads and shares the source (the snapshot's owner may be a third account that shared it).
+      source: this.account(request.resolved.sourceAccount),
+      session: roleSessionName({ request: request.n, requester: request.requesterId, purpose: 'copy' }),
+    };
+  }
+
+  /**
+   * A copy claimed before (a crash, a lost answer) may already exist in AWS: it is found by its
+   * provenance tags instead of issuing a second CopySnapshot. Undefined: none is, go on and copy.
+   */
+  private async adoptOrWait(
+    copy: CopyRecord,
+    request: RequestRecord,
+    route: Route,
+  ): Promise<StartOutcome | undefined> {
+    const { store, aws, log, now } = this.d;
+    const existing = await findExistingCopy(aws, route.destination, copy, request, route.session);
+    if (existing) {
+      log.info(
+        { copy: copy.id, snapshotId: existing },
+        'found an earlier CopySnapshot by its tags; not copying again',
+      );
+      return await this.recordStarted(copy, existing);
+    }
+    // Stored with the copy (set just before a CopySnapshot is sent), so whichever process or
+    // replica claims it next honours the wait.
+    const lostAt = copy.unansweredAt?.getTime();
+    if (lostAt !== undefined && now().getTime() - lostAt < (this.d.lookupSettleMs ?? 15_000)) {
+      await store.requeueCopy(copy.id, {
+        at: now(),
+        holdDestination: false,
+        reason: 'waiting for DescribeSnapshots to list a copy whose answer was lost',
+      });
+      return 'requeued';
+    }
+    return undefined;
+  }
+
+  /** The CopySnapshot itself, with the provenance tags (SPEC §5.5); the time it is sent is stored first. */
+  private async sendCopySnapshot(copy: CopyRecord, request: RequestRecord, route: Route): Promise<string> {
+    const { store, aws } = this.d;
+    // The original source's tags and volume, also for a final hop (which copies an intermediate).
+    const origin = copy.originSnapshotId ?? copy.source.snapshotId;
+    const [sourceSnapshot] = await aws.describeSnapshots(
+      route.source,
+      copy.source.region,
+      { snapshotIds: [origin] },
+      route.session,
+    );
+    const decisions = await store.listDecisions(request.n);
+    const approvedBy = request.policyName
+      ? [`policy:${request.policyName}`]
+      : decisions.filter((x) => x.decision === 'approve').map((x) => x.userId);
+    const r = request.resolved;
+    const sourceVolume = sourceSnapshot && provenanceVolume(sourceSnapshot);
+    await store.markCopyAttempt(copy.id, this.d.now());
+    const { snapshotId } = await aws.copySnapshot(
+      route.destination,
+      copy.destination.region,
+      {
+        sourceRegion: copy.source.region,
+        sourceSnapshotId: copy.source.snapshotId,
+        ...(copy.encrypted ? { encrypted: true } : {}),
+        ...(copy.kmsKeyId ? { kmsKeyId: copy.kmsKeyId } : {}),
+        description: copyDescription(r.note, origin, copy.source.region, request.n),
+        // `within` is for the copy the requester asked for; the intermediate hop goes at AWS's pace.
+        ...(r.withinMinutes && copy.hop !== 'intermediate'
+          ? { completionDurationMinutes: r.withinMinutes }
+          : {}),
+        tags: copyTags({
+          requestNumber: request.n,
+          sourceSnapshotId: origin,
+          ...(copy.hop === 'intermediate' ? { intermediate: true } : {}),
+          sourceRegion: copy.source.region,
+          requesterId: request.requesterId,
+          approvedBy,
+          sourceTags: sourceSnapshot?.tags ?? [],
+          requestTags: r.tags,
+          ...(r.reason ? { reason: r.reason } : {}),
+          ...(request.policyName ? { policyName: request.policyName } : {}),
+          ...(sourceVolume ? { sourceVolume } : {}),
+        }),
+      },
+      route.session,
+    );
+    return snapshotId;
   }
 
   /**
@@ -219,16 +241,12 @@ export class Dispatcher {
   }
 
   /**
-   * Shares the source with the destination account unless it already is (SPEC §5.5), recording
-   * whether the bot added the share, so that only a share it added is ever removed. A share the
-   * bot recorded as its own is added again (idempotent in AWS): a crash may have come between
-   * removing it in AWS and recording that.
-   */
-  /**
-   * Shares the source with the destination account unless it is shared already, recording whether
-   * the bot added the share (only such a share is ever removed). False: the bot is removing its
-   * earlier share right now, and AWS could apply that removal after a new share and before the
-   * CopySnapshot; the copy waits for the next pass.
+   * Shares the source with the destination account unless it is shared already (SPEC §5.5),
+   * recording whether the bot added the share: only such a share is ever removed. A share the bot
+   * recorded as its own is added again (idempotent in AWS): a crash may have come between removing
+   * it in AWS and recording that. False: the bot is removing its earlier share right now, and AWS
+   * could apply that removal after a new share and before the CopySnapshot; the copy waits for the
+   * next pass.
    */
   private async ensureShared(
     source: AccountConfig,
@@ -310,6 +328,13 @@ export class Dispatcher {
 }
 
 export type StartOutcome = 'started' | 'requeued' | 'failed';
+
+/** Who a copy is made by and for: the accounts of its two ends and the CloudTrail session name. */
+interface Route {
+  source: AccountConfig;
+  destination: AccountConfig;
+  session: string;
+}
 
 async function findExistingCopy(
   aws: AwsGateway,

@@ -8,6 +8,7 @@ import { createKyselyStore } from './kysely-store.js';
 import type { Store } from './port.js';
 import { acquireProcessLock, type ProcessLockOptions } from './process-lock.js';
 import type { Database } from './schema.js';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpoint.js';
 import { FairSqliteDialect } from './sqlite-dialect.js';
 
 export const sqliteEngine: EngineProfile = {
@@ -28,6 +29,8 @@ export const sqliteEngine: EngineProfile = {
 export interface SqliteStoreOptions extends ProcessLockOptions {
   /** How long a writer waits for another connection's write lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Time between WAL checkpoints (sqlite-checkpoint.ts); default 1 s. */
+  checkpointIntervalMs?: number;
 }
 
 export async function openSqliteStore(path: string, opts: SqliteStoreOptions): Promise<Store> {
@@ -49,5 +52,30 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions): P
     await db.destroy();
     throw error;
   }
-  return createKyselyStore(db, sqliteEngine, { beforeClose: () => lock.release() });
+  const checkpointer = path === ':memory:' ? undefined : checkpointInBackground(database, path, opts);
+  return createKyselyStore(db, sqliteEngine, {
+    beforeClose: async () => {
+      await checkpointer?.stop();
+      await lock.release();
+    },
+  });
+}
+
+/** No commit of the bot's own checkpoints the WAL; a worker does (sqlite-checkpoint.ts). */
+function checkpointInBackground(
+  database: BetterSqlite3.Database,
+  path: string,
+  opts: SqliteStoreOptions,
+): Checkpointer {
+  database.pragma('wal_autocheckpoint = 0');
+  return startCheckpointer(path, {
+    ...(opts.checkpointIntervalMs !== undefined ? { intervalMs: opts.checkpointIntervalMs } : {}),
+    onFailure: (error) => {
+      // SQLite's own checkpoints again: stalls now and then rather than a WAL that grows for good.
+      database.pragma('wal_autocheckpoint = 1000');
+      console.error(
+        `sqlite: background checkpoints stopped (${error.message}); SQLite checkpoints itself again`,
+      );
+    },
+  });
 }
