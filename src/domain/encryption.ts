@@ -26,6 +26,22 @@ export type EncryptionOutcome =
   | { encrypted: true; because: 'same-key'; keyId: string | undefined }
   | { encrypted: true; because: 'default-key' | 'specified-key'; keyId: string };
 
+/**
+ * The outcome predicted at filing, as the request keeps it (stored as JSON with its details) and as
+ * people are shown it with each copy.
+ */
+export interface PredictedEncryption {
+  encrypted: boolean;
+  /** Key the copy ends up under (ARN, ID or alias), when encrypted. */
+  keyId?: string;
+  because?: EncryptionReason;
+}
+
+export function predictedEncryption(outcome: EncryptionOutcome): PredictedEncryption {
+  if (!outcome.encrypted) return { encrypted: false };
+  return { encrypted: true, because: outcome.because, ...(outcome.keyId ? { keyId: outcome.keyId } : {}) };
+}
+
 export interface EncryptionError {
   error: 'kms-key-requires-encrypted';
   message: string;

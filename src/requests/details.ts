@@ -1,5 +1,5 @@
 import type { CopyCost } from '../domain/cost.js';
-import type { EncryptionView } from '../slack/blocks/view-model.js';
+import type { PredictedEncryption } from '../domain/encryption.js';
 import type { CopyRecord } from '../store/port.js';
 
 /**
@@ -10,7 +10,7 @@ import type { CopyRecord } from '../store/port.js';
 export interface RequestDetails {
   warnings: string[];
   /** Keyed by `copyKey(sourceSnapshotId, destinationRegion)`. */
-  encryption: Record<string, EncryptionView>;
+  encryption: Record<string, PredictedEncryption>;
   /** Keyed like `encryption`; empty for requests filed before estimates existed. */
   cost: Record<string, CopyCost>;
 }

@@ -1,12 +1,21 @@
 import { type ApprovalFacts, missingReasonProblem, requiredApprovals } from '../domain/approval.js';
 import { DEFAULT_PRICING, estimateCopyCost, type PricingConfig, totalCost } from '../domain/cost.js';
-import { type EncryptionOutcome, encryptionOutcome, isEncryptionError } from '../domain/encryption.js';
-import { describeIncremental, predictIncremental } from '../domain/incremental.js';
+import {
+  type CopyEncryptionParams,
+  type EncryptionOutcome,
+  encryptionOutcome,
+  isEncryptionError,
+  predictedEncryption,
+} from '../domain/encryption.js';
+import {
+  describeIncremental,
+  type IncrementalPrediction,
+  predictIncremental,
+} from '../domain/incremental.js';
 import { provenanceKey } from '../domain/provenance.js';
 import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, ApprovalsConfig, ResolvedRequest, SourceSnapshot } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
-import type { EncryptionView } from '../slack/blocks/view-model.js';
 import type { FileRequestInput, NewCopy, RequestRecord, Store } from '../store/port.js';
 import { copyWarnings, encryptionParamsFor, why } from './copy-preflight.js';
 import { copyKey, INTERMEDIATE, type RequestDetails } from './details.js';
@@ -81,30 +90,84 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
   const { aws } = deps;
   const { request, source, destination } = input;
   const session = roleSessionName({ purpose: 'filing', requester: input.requesterId });
+  // One list throughout: the request's details, its audit entry and the answer all show every warning.
   const warnings: string[] = [];
+  const warn = (line: string) => addOnce(warnings, line);
 
-  const judged = await judgeSources(deps, input, session, (w) => addOnce(warnings, w));
+  const judged = await judgeSources(deps, input, session, warn);
   if (!input.judgeEach && judged.refused.length > 0) {
     return { ok: false, problems: judged.refused.map((r) => r.reason) };
   }
-  const refused = judged.refused;
-  const snapshots = judged.accepted;
+  const { accepted: snapshots, refused } = judged;
   if (snapshots.length === 0) {
     return {
       ok: false,
       problems: refused.length ? refused.map((r) => r.reason) : ['no source snapshots found'],
     };
   }
-
   for (const w of await lockWarnings(aws, request.lock, destination, request.destinationRegions, session)) {
-    addOnce(warnings, w);
+    warn(w);
   }
-  const details: RequestDetails = { warnings, encryption: {}, cost: {} };
+
+  const filing: Filing = { deps, input, session, details: { warnings, encryption: {}, cost: {} }, refused };
+  const planned = await planCopies(filing, snapshots);
+  if (!planned.ok) return planned;
+  const refusedIds = new Set(refused.map((r) => r.snapshotId));
+  const copies = withoutRefused(filing, planned.copies, refusedIds);
+  if (copies.length === 0) return { ok: false, problems: refused.map((r) => r.reason) };
+  const copied = snapshots.filter((s) => !refusedIds.has(s.snapshotId));
+  const preflight = {
+    request,
+    source,
+    destination,
+    snapshots: copied,
+    requesterId: input.requesterId,
+    session,
+  };
+  for (const w of await copyWarnings(aws, preflight)) warn(w);
+
+  // The approvals needed are fixed here, with the estimate the card shows (SPEC §3 estimatedCostOverUsd).
+  const facts = approvalFacts(input, filing.details);
+  // A cost rule's requireReason could not be checked before the sizes were known.
+  const missingReason = input.policyName
+    ? undefined
+    : missingReasonProblem(deps.approvals, facts, request.reason);
+  if (missingReason) return { ok: false, problems: [missingReason] };
+  const toFile = requestToFile(filing, copies, facts);
+  const filed = await deps.store.transaction(async (tx) => {
+    const f = await tx.fileRequest(toFile);
+    await input.alongside?.(tx, f.request, warnings, refused);
+    return f;
+  });
+  return { ok: true, request: filed.request, warnings, refused };
+}
+
+/** What the steps of one filing share: its session in AWS, the details it works out, the sources it refuses. */
+interface Filing {
+  deps: FilingDeps;
+  input: FileInput;
+  session: string;
+  details: RequestDetails;
+  refused: RefusedSnapshot[];
+}
+
+/**
+ * The copies of the accepted sources into each destination Region (and a two-hop source's
+ * intermediate copy), each with its predicted encryption and cost estimate kept in the details.
+ * A source whose encryption cannot be worked out refuses the request, or — judged on its own — is
+ * refused.
+ */
+async function planCopies(
+  filing: Filing,
+  snapshots: SourceSnapshot[],
+): Promise<{ ok: true; copies: NewCopy[] } | { ok: false; problems: string[] }> {
+  const { deps, input, session, details } = filing;
+  const { request, destination } = input;
   const copies: NewCopy[] = [];
   const keyChecked = new Map<string, string | undefined>();
   const keyArn = keyArnResolver(deps, destination, session);
   for (const region of request.destinationRegions) {
-    const defaults = await aws.encryptionDefaults(destination, region, session);
+    const defaults = await deps.aws.encryptionDefaults(destination, region, session);
     const params = encryptionParamsFor(request, destination, region);
     for (const original of snapshots) {
       // Hop 2 of a two-hop copy copies the intermediate: shared with the destination, under the share key.
@@ -113,24 +176,7 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
         isTwoHop(original) &&
         !copies.some((c) => c.hop?.kind === 'intermediate' && c.source.snapshotId === s.snapshotId)
       ) {
-        const hop1 = intermediateCopy(original, source, request.sourceRegion);
-        copies.push(hop1);
-        details.encryption[copyKey(s.snapshotId, INTERMEDIATE)] = {
-          encrypted: true,
-          because: 'specified-key',
-          keyId: original.shareKey.configured,
-        };
-        details.cost[copyKey(s.snapshotId, INTERMEDIATE)] = {
-          ...estimateCopyCost(deps.pricing ?? DEFAULT_PRICING, {
-            sourceRegion: request.sourceRegion,
-            destinationRegion: request.sourceRegion,
-            sizeGiB: s.volumeSizeGiB,
-            kind: 'full',
-            movesData: true,
-          }),
-          // Deleted once hop 2 is done: no monthly storage to speak of.
-          storagePerMonth: 0,
-        };
+        copies.push(planIntermediate(filing, original));
       }
       const owned = s.ownerId === destination.id;
       const outcome = encryptionOutcome({
@@ -143,124 +189,195 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       });
       if (isEncryptionError(outcome)) {
         if (!input.judgeEach) return { ok: false, problems: [outcome.message] };
-        refused.push({ snapshotId: s.snapshotId, reason: `${s.snapshotId}: ${outcome.message}` });
+        filing.refused.push({ snapshotId: s.snapshotId, reason: `${s.snapshotId}: ${outcome.message}` });
         continue;
       }
 
       if (s.encrypted && !owned && !params.KmsKeyId) {
         addOnce(
-          warnings,
+          details.warnings,
           `${s.snapshotId} is an encrypted snapshot shared with ${destination.alias}, and no key of ${destination.alias}'s own is set for ${region}: AWS recommends re-encrypting it with a key you own (use \`kms <key>\` or set accounts[].kmsKeys.${region}), so the copy does not depend on the source key's owner.`,
         );
       }
-      await checkKeys(deps, { destination, region, outcome, source: s, session, keyChecked, warnings });
-
-      // Keys compared as AWS reports them on snapshots (key ARNs), however the config names them.
-      const protection = outcome.encrypted
-        ? { encrypted: true as const, keyId: await keyArn(region, outcome.keyId) }
-        : { encrypted: false as const };
-      const previous = isTwoHop(original)
-        ? []
-        : await Promise.all(
-            (await previousCopies(deps, s, destination, region, session)).map(async (p) =>
-              p.kmsKeyId ? { ...p, kmsKeyId: await keyArn(region, p.kmsKeyId) } : p,
-            ),
-          );
-      const prediction = predictIncremental({
-        source: {
-          accountId: s.ownerId,
-          region: request.sourceRegion,
-          volumeId: s.volumeId,
-          volumeSizeGiB: s.volumeSizeGiB,
-          encrypted: s.encrypted,
-          ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
-        },
-        destination: { accountId: destination.id, region },
-        copy: protection,
-        previousCopies: previous,
+      await checkKeys(deps, {
+        destination,
+        region,
+        outcome,
+        source: s,
+        session,
+        keyChecked,
+        warnings: details.warnings,
       });
-      details.encryption[copyKey(s.snapshotId, region)] = toEncryptionView(outcome);
-      details.cost[copyKey(s.snapshotId, region)] = estimateCopyCost(deps.pricing ?? DEFAULT_PRICING, {
-        sourceRegion: request.sourceRegion,
-        destinationRegion: region,
-        sizeGiB: s.volumeSizeGiB,
-        kind: prediction.kind,
-        movesData: prediction.movesData,
-        ...(request.withinMinutes !== undefined ? { withinMinutes: request.withinMinutes } : {}),
-      });
-      copies.push({
-        source: {
-          snapshotId: s.snapshotId,
-          accountId: s.ownerId,
-          region: request.sourceRegion,
-          // Recorded by provenance: a copy's own VolumeId is vol-ffffffff, shared by every copy.
-          volumeId: provenanceKey(s),
-          sizeGiB: s.volumeSizeGiB,
-          encrypted: s.encrypted,
-          ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
-        },
-        destination: { account: destination.alias, accountId: destination.id, region },
-        ...(params.Encrypted ? { encrypted: true } : {}),
-        ...(params.KmsKeyId ? { kmsKeyId: params.KmsKeyId } : {}),
-        // A fresh intermediate has no earlier copy in the destination: hop 2 is always full.
-        transfer: isTwoHop(original)
-          ? { kind: 'full', reason: FINAL_HOP_TRANSFER }
-          : {
-              kind: prediction.kind,
-              reason: describeIncremental(prediction, region).replace(/^(full|incremental): /, ''),
-            },
-        ...(isTwoHop(original) ? { hop: { kind: 'final' as const, after: -1 } } : {}),
-      });
+      copies.push(await planCopy(filing, { original, s, region, outcome, params, keyArn }));
     }
   }
+  return { ok: true, copies };
+}
 
-  // A snapshot refused for one destination Region is refused for all: a request copies it everywhere or nowhere.
-  const refusedIds = new Set(refused.map((r) => r.snapshotId));
-  const accepted = linkHops(copies.filter((c) => !refusedIds.has(c.source.snapshotId)));
-  if (accepted.length === 0) return { ok: false, problems: refused.map((r) => r.reason) };
+/** Hop 1 of a two-hop copy, with its encryption (the share key) and cost kept in the details. */
+function planIntermediate(filing: Filing, original: TwoHopSource): NewCopy {
+  const { deps, input, details } = filing;
+  const { request } = input;
+  const key = copyKey(original.snapshotId, INTERMEDIATE);
+  details.encryption[key] = {
+    encrypted: true,
+    because: 'specified-key',
+    keyId: original.shareKey.configured,
+  };
+  details.cost[key] = {
+    ...estimateCopyCost(deps.pricing ?? DEFAULT_PRICING, {
+      sourceRegion: request.sourceRegion,
+      destinationRegion: request.sourceRegion,
+      sizeGiB: original.volumeSizeGiB,
+      kind: 'full',
+      movesData: true,
+    }),
+    // Deleted once hop 2 is done: no monthly storage to speak of.
+    storagePerMonth: 0,
+  };
+  return intermediateCopy(original, input.source, request.sourceRegion);
+}
+
+/**
+ * The copy of a source (or of a two-hop source's intermediate) into a destination Region: its
+ * transfer predicted from the bot's earlier copies there, its encryption and cost kept in the details.
+ */
+async function planCopy(
+  filing: Filing,
+  c: {
+    original: SourceSnapshot;
+    /** What the copy copies: the original, or for hop 2 the intermediate under the share key. */
+    s: SourceSnapshot;
+    region: string;
+    outcome: EncryptionOutcome;
+    params: CopyEncryptionParams;
+    keyArn: KeyArnResolver;
+  },
+): Promise<NewCopy> {
+  const { deps, input, details } = filing;
+  const { request, destination } = input;
+  const { original, s, region, params } = c;
+  const prediction = await predictTransfer(filing, c);
+  details.encryption[copyKey(s.snapshotId, region)] = predictedEncryption(c.outcome);
+  details.cost[copyKey(s.snapshotId, region)] = estimateCopyCost(deps.pricing ?? DEFAULT_PRICING, {
+    sourceRegion: request.sourceRegion,
+    destinationRegion: region,
+    sizeGiB: s.volumeSizeGiB,
+    kind: prediction.kind,
+    movesData: prediction.movesData,
+    ...(request.withinMinutes !== undefined ? { withinMinutes: request.withinMinutes } : {}),
+  });
+  return {
+    source: {
+      snapshotId: s.snapshotId,
+      accountId: s.ownerId,
+      region: request.sourceRegion,
+      // Recorded by provenance: a copy's own VolumeId is vol-ffffffff, shared by every copy.
+      volumeId: provenanceKey(s),
+      sizeGiB: s.volumeSizeGiB,
+      encrypted: s.encrypted,
+      ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
+    },
+    destination: { account: destination.alias, accountId: destination.id, region },
+    ...(params.Encrypted ? { encrypted: true } : {}),
+    ...(params.KmsKeyId ? { kmsKeyId: params.KmsKeyId } : {}),
+    // A fresh intermediate has no earlier copy in the destination: hop 2 is always full.
+    transfer: isTwoHop(original)
+      ? { kind: 'full', reason: FINAL_HOP_TRANSFER }
+      : {
+          kind: prediction.kind,
+          reason: describeIncremental(prediction, region).replace(/^(full|incremental): /, ''),
+        },
+    ...(isTwoHop(original) ? { hop: { kind: 'final' as const, after: -1 } } : {}),
+  };
+}
+
+type KeyArnResolver = ReturnType<typeof keyArnResolver>;
+
+/** Full or incremental: the copy's key against those of the bot's earlier copies of the volume there. */
+async function predictTransfer(
+  { deps, input, session }: Filing,
+  c: {
+    original: SourceSnapshot;
+    s: SourceSnapshot;
+    region: string;
+    outcome: EncryptionOutcome;
+    keyArn: KeyArnResolver;
+  },
+): Promise<IncrementalPrediction> {
+  const { request, destination } = input;
+  const { s, region, outcome, keyArn } = c;
+  // Keys compared as AWS reports them on snapshots (key ARNs), however the config names them.
+  const protection = outcome.encrypted
+    ? { encrypted: true as const, keyId: await keyArn(region, outcome.keyId) }
+    : { encrypted: false as const };
+  const previous = isTwoHop(c.original)
+    ? []
+    : await Promise.all(
+        (await previousCopies(deps, s, destination, region, session)).map(async (p) =>
+          p.kmsKeyId ? { ...p, kmsKeyId: await keyArn(region, p.kmsKeyId) } : p,
+        ),
+      );
+  return predictIncremental({
+    source: {
+      accountId: s.ownerId,
+      region: request.sourceRegion,
+      volumeId: s.volumeId,
+      volumeSizeGiB: s.volumeSizeGiB,
+      encrypted: s.encrypted,
+      ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
+    },
+    destination: { accountId: destination.id, region },
+    copy: protection,
+    previousCopies: previous,
+  });
+}
+
+/**
+ * The planned copies less those of refused sources, whose details are dropped too: a snapshot
+ * refused for one destination Region is refused for all, a request copies it everywhere or nowhere.
+ */
+function withoutRefused({ input, details }: Filing, planned: NewCopy[], refusedIds: Set<string>): NewCopy[] {
   for (const id of refusedIds) {
-    for (const region of [...request.destinationRegions, INTERMEDIATE]) {
+    for (const region of [...input.request.destinationRegions, INTERMEDIATE]) {
       delete details.encryption[copyKey(id, region)];
       delete details.cost[copyKey(id, region)];
     }
   }
-  const copied = snapshots.filter((s) => !refusedIds.has(s.snapshotId));
-  const preflight = {
-    request,
-    source,
-    destination,
-    snapshots: copied,
-    requesterId: input.requesterId,
-    session,
-  };
-  for (const w of await copyWarnings(aws, preflight)) addOnce(warnings, w);
-  const filedSources: ResolvedRequest['sources'] =
-    refusedIds.size > 0
-      ? { kind: 'ids', ids: [...new Set(accepted.map((c) => c.source.snapshotId))] }
-      : request.sources;
+  return linkHops(planned.filter((c) => !refusedIds.has(c.source.snapshotId)));
+}
 
-  // The approvals needed are fixed here, with the estimate the card shows (SPEC §3 estimatedCostOverUsd).
-  const facts: ApprovalFacts = {
+/** What the approval rules look at: the accounts, the lock and the estimated cost of the copies. */
+function approvalFacts(input: FileInput, details: RequestDetails): ApprovalFacts {
+  return {
     crossAccount: input.crossAccount,
-    sourceAccount: source.alias,
-    destinationAccount: destination.alias,
-    ...(request.lock ? { lock: request.lock.mode } : {}),
+    sourceAccount: input.source.alias,
+    destinationAccount: input.destination.alias,
+    ...(input.request.lock ? { lock: input.request.lock.mode } : {}),
     estimatedCostUsd: totalCost(Object.values(details.cost)).oneOffUsd,
   };
-  // A cost rule's requireReason could not be checked before the sizes were known.
-  const missingReason = input.policyName
-    ? undefined
-    : missingReasonProblem(deps.approvals, facts, request.reason);
-  if (missingReason) return { ok: false, problems: [missingReason] };
+}
+
+/** The request as the store files it: pending its approvals (or approved by its DR policy), with its audit entry. */
+function requestToFile(
+  { deps, input, details, refused }: Filing,
+  copies: NewCopy[],
+  facts: ApprovalFacts,
+): FileRequestInput {
+  const { request } = input;
   const at = deps.now();
   const required = input.policyName ? 0 : requiredApprovals(deps.approvals, facts);
-  const filing: FileRequestInput = {
+  // Only the sources still copied are filed, once some were refused.
+  const sources: ResolvedRequest['sources'] = refused.length
+    ? { kind: 'ids', ids: [...new Set(copies.map((c) => c.source.snapshotId))] }
+    : request.sources;
+  return {
     request: {
       requesterId: input.requesterId,
       originChannel: input.channel,
       state: input.policyName ? 'approved' : 'pending_approval',
       ...(input.policyName ? { policyName: input.policyName } : {}),
-      resolved: { ...request, sources: filedSources },
+      resolved: { ...request, sources },
       crossAccount: input.crossAccount,
       requiredApprovals: required,
       expiresAt: input.policyName
@@ -269,14 +386,14 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
       details,
       at,
     },
-    copies: accepted,
+    copies,
     audit: {
       actor: input.policyName ? `policy:${input.policyName}` : input.requesterId,
       action: input.policyName ? 'request.filed-by-policy' : 'request.filed',
       detail: {
         request,
-        copies: accepted.length,
-        warnings,
+        copies: copies.length,
+        warnings: details.warnings,
         estimatedCostUsd: facts.estimatedCostUsd,
         ...(refused.length ? { refused } : {}),
         ...(request.reason ? { reason: request.reason } : {}),
@@ -284,12 +401,6 @@ export async function fileRequest(deps: FilingDeps, input: FileInput): Promise<F
     },
     ...(input.intentId !== undefined ? { intentId: input.intentId } : {}),
   };
-  const filed = await deps.store.transaction(async (tx) => {
-    const f = await tx.fileRequest(filing);
-    await input.alongside?.(tx, f.request, warnings, refused);
-    return f;
-  });
-  return { ok: true, request: filed.request, warnings, refused };
 }
 
 /**
@@ -364,11 +475,6 @@ export async function sourceRefusal(
 
 function addOnce(list: string[], line: string): void {
   if (!list.includes(line)) list.push(line);
-}
-
-function toEncryptionView(outcome: EncryptionOutcome): EncryptionView {
-  if (!outcome.encrypted) return { encrypted: false };
-  return { encrypted: true, because: outcome.because, ...(outcome.keyId ? { keyId: outcome.keyId } : {}) };
 }
 
 /**

@@ -25,8 +25,7 @@ import {
 import { readDetails } from './details.js';
 import { fileRequest, receiptText } from './filing.js';
 import type { IdentityDirectory } from './identities.js';
-import type { FilingAws } from './ports.js';
-import type { Presenter } from './present.js';
+import type { FilingAws, RequestViews } from './ports.js';
 import { toCopyView } from './views.js';
 
 export interface RequestServiceDeps {
@@ -39,7 +38,7 @@ export interface RequestServiceDeps {
   directory: ApproverDirectory;
   identities: IdentityDirectory;
   notify: Notifier;
-  presenter: Presenter;
+  presenter: RequestViews;
   now: () => Date;
   /** Copies became startable (approval): fill free slots at once. */
   kickDispatcher: (n: number) => void;

@@ -1,9 +1,9 @@
+import type { CopyView, RequestView } from '../domain/request-view.js';
 import type { AccountConfig } from '../domain/types.js';
-import type { CopyView, RequestView } from '../slack/blocks/view-model.js';
 import type { CopyRecord, DecisionRecord, DestinationQueue, RequestRecord } from '../store/port.js';
 import { detailsKeyOf, readDetails } from './details.js';
 
-/** Builds what Slack shows from what the store keeps. Pure: the caller loads the records. */
+/** Builds what people are shown of a request from what the store keeps. Pure: the caller loads the records. */
 export function toRequestView(input: {
   request: RequestRecord;
   copies: CopyRecord[];

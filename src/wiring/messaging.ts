@@ -8,8 +8,8 @@ import type { Logger } from '../observability/log.js';
 import { ApproverDirectory } from '../requests/approvers.js';
 import { cardRecipients } from '../requests/card-recipients.js';
 import { IdentityDirectory } from '../requests/identities.js';
-import { Presenter } from '../requests/present.js';
 import { OutboxSender } from '../slack/outbox.js';
+import { Presenter } from '../slack/present.js';
 import type { SlackWeb } from '../slack/web.js';
 import type { Store } from '../store/port.js';
 

@@ -4,6 +4,7 @@ import {
   describeEncryption,
   type EncryptionInputs,
   encryptionOutcome,
+  predictedEncryption,
 } from '../../src/domain/encryption.js';
 
 const SOURCE_KEY = 'arn:aws:kms:us-east-1:111111111111:key/source';
@@ -160,5 +161,21 @@ describe('copyEncryptionParams (SPEC §7)', () => {
         }
       }
     }
+  });
+});
+
+describe('the predicted encryption kept with a request', () => {
+  it.each([
+    { outcome: { encrypted: false as const }, kept: { encrypted: false } },
+    {
+      outcome: { encrypted: true as const, because: 'same-key' as const, keyId: undefined },
+      kept: { encrypted: true, because: 'same-key' },
+    },
+    {
+      outcome: { encrypted: true as const, because: 'default-key' as const, keyId: DEFAULT_KEY },
+      kept: { encrypted: true, because: 'default-key', keyId: DEFAULT_KEY },
+    },
+  ])('keeps $kept', ({ outcome, kept }) => {
+    expect(predictedEncryption(outcome)).toStrictEqual(kept);
   });
 });

@@ -1,12 +1,12 @@
 import type { types } from '@slack/bolt';
 import type { AccountConfig } from '../domain/types.js';
-import { approvalCard } from '../slack/blocks/approval-card.js';
-import { homeView } from '../slack/blocks/home.js';
-import { decidedLine, requestMessage } from '../slack/blocks/request.js';
-import type { Renderer } from '../slack/outbox.js';
+import type { ApproverDirectory } from '../requests/approvers.js';
+import { toRequestView } from '../requests/views.js';
 import type { RequestRecord, Store } from '../store/port.js';
-import type { ApproverDirectory } from './approvers.js';
-import { toRequestView } from './views.js';
+import { approvalCard } from './blocks/approval-card.js';
+import { homeView } from './blocks/home.js';
+import { decidedLine, requestMessage } from './blocks/request.js';
+import type { Renderer } from './outbox.js';
 
 export interface PresenterDeps {
   store: Store;
@@ -15,7 +15,10 @@ export interface PresenterDeps {
   now?: () => Date;
 }
 
-/** Loads what a message shows from the store, at the moment it is sent. */
+/**
+ * Loads what a message shows from the store, at the moment it is sent. Also the requests' view of a
+ * request (`RequestViews` of requests/ports.ts: the status answer).
+ */
 export class Presenter implements Renderer {
   constructor(private readonly deps: PresenterDeps) {}
 
