@@ -92,15 +92,25 @@ async function openMigratedStore(databaseUrl: string): Promise<Store> {
 
 /**
  * Wires config → store → AWS → messaging → copy engine → requests → Slack and starts them. Used
- * by main and by integration tests. Longer than a screen only as a list: each statement builds or
- * starts one part (`src/wiring/`), in dependency order, and the returned handle stops them in reverse.
+ * by main and by integration tests. Each part is built by its factory (`src/wiring/`) from the
+ * ports it needs, in dependency order; the returned handle stops them in reverse.
  */
 export async function startBot(o: BotOptions): Promise<RunningBot> {
-  const { env, config, log } = o;
   const now = o.now ?? (() => new Date());
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const store = await openMigratedStore(o.env.databaseUrl);
+  const parts = assemble(o, { store, now, owner });
+  return start(o, parts, { store, now, owner });
+}
 
-  const store = await openMigratedStore(env.databaseUrl);
+interface Basics {
+  store: Store;
+  now: () => Date;
+  owner: string;
+}
+
+function assemble(o: BotOptions, { store, now, owner }: Basics) {
+  const { env, config, log } = o;
   const metrics = createMetrics();
   const aws = createAwsAccess({
     stsRegion: config.accounts[0]?.regions[0] ?? 'us-east-1',
@@ -134,25 +144,23 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     pollIntervalMs: o.pollIntervalMs ?? config.polling.intervalSeconds * 1000,
     ...(o.drillPollMs !== undefined ? { drillPollMs: o.drillPollMs } : {}),
     // The inbox is made just below, before the engine starts.
-    resumeIntents: (atStart) => inbox.resume(atStart),
+    resumeIntents: (atStart) => requests.inbox.resume(atStart),
   });
   const ackFirst = new AckFirst();
-  const { service, inbox, reports } = createRequests({
-    store,
-    aws,
-    config,
-    messaging,
-    copies,
-    ackFirst,
-    log,
-    now,
-    owner,
-  });
-  const { notify, outbox } = messaging;
+  const requests = createRequests({ store, aws, config, messaging, copies, ackFirst, log, now, owner });
+  registerListeners(slack.app, { ...requests, notify: messaging.notify, log, metrics, now });
+  return { metrics, aws, slack, messaging, copies, ackFirst, requests };
+}
+
+async function start(
+  o: BotOptions,
+  { metrics, aws, slack, messaging, copies, ackFirst, requests }: ReturnType<typeof assemble>,
+  { store, now, owner }: Basics,
+): Promise<RunningBot> {
+  const { config, log } = o;
+  const { outbox } = messaging;
   const { engine, dispatcher, steps } = copies;
-
-  registerListeners(slack.app, { service, inbox, notify, log, metrics, now });
-
+  const { inbox, reports } = requests;
   const port = await slack.start();
   const server = slack.httpServer();
   if (server) ackFirst.watch(server);
@@ -167,10 +175,9 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     ...scheduledWork(reports),
   });
   log.info(
-    startedFields(env, { port, mode: slack.mode, store, awsEndpoint: o.awsEndpoint }),
+    startedFields(o.env, { port, mode: slack.mode, store, awsEndpoint: o.awsEndpoint }),
     'snapshot-copy-bot started',
   );
-
   return {
     port,
     store,
