@@ -30,10 +30,6 @@ const RENDERING_DEBT = [
   'requests/service.ts → blocks/request.ts',
   'requests/service.ts → blocks/thread.ts',
   'requests/views.ts → blocks/view-model.ts',
-  'steps/intermediate.ts → blocks/format.ts',
-  'steps/lock.ts → blocks/format.ts',
-  'steps/lock.ts → blocks/lock.ts',
-  'steps/retention.ts → blocks/format.ts',
 ].sort();
 
 const INNER = ['domain', 'store', 'engine', 'inbox', 'messages'];
