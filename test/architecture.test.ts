@@ -13,7 +13,6 @@ const SRC = resolve(import.meta.dirname, '../src');
 
 /** Where the bot still renders Slack mrkdwn outside `slack/` (formatting helpers, reply texts, view types). */
 const RENDERING_DEBT = [
-  'reports/blocks.ts → blocks/format.ts',
   'requests/copy-events.ts → blocks/format.ts',
   'requests/copy-events.ts → blocks/thread.ts',
   'requests/decisions.ts → blocks/format.ts',
