@@ -252,7 +252,8 @@ export function drillHandler(d: {
       }
       if (drill.state !== 'running') return cleanUp(drill, target);
       const restoring = await withSnapshot(drill, target);
-      const created = restoring && (await withVolume(restoring, target));
+      if (!restoring) return;
+      const created = await withVolume(restoring, target);
       if (created) await finish(created, target);
     },
     async report(step: StepRecord, error: string, tx: Store) {
