@@ -54,6 +54,16 @@ export interface IntermediateDeleteFailing {
   error: string;
 }
 
+/** Removing a temporary share keeps failing; the runner retries it. */
+export interface UnshareFailing {
+  snapshotId: string;
+  /** The account the snapshot is shared with. */
+  accountId: string;
+  /** The snapshot's (source) Region. */
+  region: string;
+  error: string;
+}
+
 /** Why a restore drill failed (recorded on the drill, shown in the DR report). */
 export type DrillFailure =
   | { kind: 'policy-gone' }
@@ -72,5 +82,6 @@ export interface StepWording {
   retentionRefused(f: RetentionRefused): string;
   intermediateDeleted(f: IntermediateDeleted): string;
   intermediateDeleteFailing(f: IntermediateDeleteFailing): string;
+  unshareFailing(f: UnshareFailing): string;
   drillFailure(f: DrillFailure): string;
 }

@@ -83,7 +83,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     liveOwners,
     log: log.child({ component: 'steps' }),
     handlers: {
-      [UNSHARE_STEP]: unshareHandler({ store, aws: gateway, accounts, notify, now, stepsAdded }),
+      [UNSHARE_STEP]: unshareHandler({ store, aws: gateway, accounts, notify, wording, now, stepsAdded }),
       [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({
         store,
         aws: gateway,

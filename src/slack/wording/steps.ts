@@ -1,4 +1,4 @@
-/** The durable steps' facts in Slack's words: the lock, retention, intermediate and drill sentences (SPEC §5.5, §5.7, §9). */
+/** The durable steps' facts in Slack's words: lock, retention, share, intermediate and drill sentences (SPEC §5.5, §5.7, §9). */
 import type {
   DrillFailure,
   LockFailed,
@@ -76,5 +76,7 @@ export const slackStepWording: StepWording = {
     `:wastebasket: Deleted the intermediate copy ${code(f.snapshotId)} in ${f.account} ${f.region} (hop 1 of 2): it is not needed any more.`,
   intermediateDeleteFailing: (f) =>
     `:warning: Could not delete the intermediate copy ${code(f.snapshotId)} in account ${f.accountId} ${f.region} (${f.error}); the bot keeps trying. To delete it by hand: \`aws ec2 delete-snapshot --snapshot-id ${f.snapshotId} --region ${f.region}\``,
+  unshareFailing: (f) =>
+    `:warning: Could not remove the temporary share of \`${f.snapshotId}\` with account ${f.accountId} (${f.error}); the bot keeps trying. To remove it by hand: \`aws ec2 modify-snapshot-attribute --snapshot-id ${f.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${f.accountId} --region ${f.region}\``,
   drillFailure,
 };

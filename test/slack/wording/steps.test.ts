@@ -72,6 +72,19 @@ describe("the steps' facts in Slack's words", () => {
     );
   });
 
+  it('tells how to remove a temporary share by hand while its removal keeps failing', () => {
+    expect(
+      say.unshareFailing({
+        snapshotId: SNAP,
+        accountId: '222222222222',
+        region: 'eu-west-1',
+        error: 'throttled',
+      }),
+    ).toBe(
+      ':warning: Could not remove the temporary share of `snap-0123456789abcdef0` with account 222222222222 (throttled); the bot keeps trying. To remove it by hand: `aws ec2 modify-snapshot-attribute --snapshot-id snap-0123456789abcdef0 --attribute createVolumePermission --operation-type remove --user-ids 222222222222 --region eu-west-1`',
+    );
+  });
+
   it("names the KMS key a drill's volume could not use, and says so when EBS gave no reason", () => {
     const account = { alias: 'dr', id: '333333333333' };
     expect(say.drillFailure({ kind: 'volume-error', account, keyId: 'alias/dr', encrypted: true })).toBe(
