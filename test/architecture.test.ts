@@ -13,7 +13,6 @@ const SRC = resolve(import.meta.dirname, '../src');
 
 /** Where the bot still renders Slack mrkdwn outside `slack/` (formatting helpers, reply texts, view types). */
 const RENDERING_DEBT = [
-  'reports/blocks.ts → blocks/format.ts',
   'requests/copy-events.ts → blocks/format.ts',
   'requests/copy-events.ts → blocks/thread.ts',
   'requests/decisions.ts → blocks/format.ts',
@@ -23,10 +22,6 @@ const RENDERING_DEBT = [
   'requests/service.ts → blocks/problems.ts',
   'requests/service.ts → blocks/request.ts',
   'requests/service.ts → blocks/thread.ts',
-  'steps/intermediate.ts → blocks/format.ts',
-  'steps/lock.ts → blocks/format.ts',
-  'steps/lock.ts → blocks/lock.ts',
-  'steps/retention.ts → blocks/format.ts',
 ].sort();
 
 const INNER = ['domain', 'store', 'engine', 'inbox', 'messages'];

@@ -21,7 +21,6 @@ const LENGTH_DEBT = [
   'domain/command.ts parseCopy',
   'domain/resolve.ts resolveRequest',
   'playground/local-slack.ts call',
-  'reports/policies.ts runDrPolicy',
   'requests/decisions.ts transaction(…)',
   'simulator/demo.ts demoWorld',
   'simulator/ec2-copy.ts copySnapshot',
@@ -35,7 +34,6 @@ const LENGTH_DEBT = [
   'slack/listeners/actions.ts handle',
   'slack/listeners/commands.ts command(…)',
   'slack/outbox.ts deliver',
-  'steps/drill.ts run',
   'store/migrations/0001_initial.ts up',
   'wiring/copy-engine.ts createCopyEngine',
 ].sort();

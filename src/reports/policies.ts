@@ -15,9 +15,9 @@ import { PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import { newestPerVolume } from '../requests/aws-reads.js';
-import { fileRequest, type RefusedSnapshot } from '../requests/filing.js';
+import { type FileResult, fileRequest, type RefusedSnapshot } from '../requests/filing.js';
 import type { FilingAws } from '../requests/ports.js';
-import type { Store } from '../store/port.js';
+import type { RequestRecord, Store } from '../store/port.js';
 
 /** Store states of a copy that mean "this snapshot is (being) copied there": nothing to file. */
 const COPY_EXISTS_STATES: CopyState[] = ['queued', 'starting', 'copying', 'completed'];
@@ -65,52 +65,118 @@ export function policyActor(policy: Pick<DrPolicyConfig, 'name'>): string {
   return `policy:${policy.name}`;
 }
 
-export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): Promise<PolicyRunResult> {
-  const { log } = deps;
-  const channel = policy.channel ?? deps.defaultChannel;
-  const source = findAccount(deps.accounts, policy.source.account);
-  const destination = findAccount(deps.accounts, policy.destination.account);
-  const session = roleSessionName({ purpose: `policy-${policy.name}` });
-  const destRegion = policy.destination.region;
+/** What a run is about: the policy, its accounts, the session it reads under and where it speaks. */
+interface PolicyRun {
+  policy: DrPolicyConfig;
+  actor: string;
+  channel: string;
+  source: AccountConfig;
+  destination: AccountConfig;
+  destRegion: string;
+  session: string;
+}
 
-  const candidates = await newestCompleted(deps, policy, source, session);
+export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): Promise<PolicyRunResult> {
+  const run = policyRun(deps, policy);
+  const { toCopy, skipped, noSnapshot } = await snapshotsToCopy(deps, run);
+  const at = deps.now();
+  if (toCopy.length === 0) {
+    await recordUpToDate(deps, run, { at, skipped, noSnapshot });
+    return { outcome: 'up-to-date', skipped, noSnapshot };
+  }
+  const filed = await fileCopies(deps, run, { at, toCopy, skipped });
+  if (!filed.ok) {
+    const problems = filed.problems;
+    await deps.store.transaction((tx) =>
+      tellRefused(tx, deps, policy, { channel: run.channel, at, problems, skipped }),
+    );
+    return { outcome: 'refused', problems: filed.problems, skipped };
+  }
+  const n = filed.request.n;
+  const { refused } = filed;
+  deps.kick(n);
+  const refusedIds = new Set(refused.map((r) => r.snapshotId));
+  const snapshotIds = toCopy.map((s) => s.snapshotId).filter((id) => !refusedIds.has(id));
+  deps.log.info(
+    {
+      policy: policy.name,
+      request: requestLabel(n),
+      copies: snapshotIds.length,
+      skipped: skipped.length,
+      refused: refused.length,
+    },
+    'DR policy: filed copies',
+  );
+  return { outcome: 'filed', requestNumber: n, snapshotIds, skipped, refused };
+}
+
+function policyRun(deps: PolicyRunDeps, policy: DrPolicyConfig): PolicyRun {
+  return {
+    policy,
+    actor: policyActor(policy),
+    channel: policy.channel ?? deps.defaultChannel,
+    source: findAccount(deps.accounts, policy.source.account),
+    destination: findAccount(deps.accounts, policy.destination.account),
+    destRegion: policy.destination.region,
+    session: roleSessionName({ purpose: `policy-${policy.name}` }),
+  };
+}
+
+/** The newest completed snapshot of each volume, less those already copied (or on their way). */
+async function snapshotsToCopy(
+  deps: PolicyRunDeps,
+  run: PolicyRun,
+): Promise<{ toCopy: DescribedSnapshot[]; skipped: SkippedSnapshot[]; noSnapshot: string[] }> {
+  const { policy } = run;
+  const candidates = await newestCompleted(deps, policy, run.source, run.session);
   const noSnapshot = policy.source.volumeIds?.filter((v) => !candidates.some((s) => s.volumeId === v)) ?? [];
 
   const toCopy: DescribedSnapshot[] = [];
   const skipped: SkippedSnapshot[] = [];
   for (const s of candidates) {
-    const existing = await existingCopy(deps, s, destination, destRegion, session);
+    const existing = await existingCopy(deps, s, run.destination, run.destRegion, run.session);
     if (existing) skipped.push({ snapshotId: s.snapshotId, volumeId: provenanceKey(s), ...existing });
     else toCopy.push(s);
   }
+  return { toCopy, skipped, noSnapshot };
+}
 
-  const at = deps.now();
-  const actor = policyActor(policy);
-  if (toCopy.length === 0) {
-    await deps.store.appendAudit({
-      at,
-      actor,
-      action: 'policy.up-to-date',
-      detail: { policy: policy.name, skipped, noSnapshot },
-    });
-    log.info(
-      { policy: policy.name, skipped: skipped.length },
-      'DR policy: every volume already has its copy',
-    );
-    return { outcome: 'up-to-date', skipped, noSnapshot };
-  }
+async function recordUpToDate(
+  deps: PolicyRunDeps,
+  run: PolicyRun,
+  o: { at: Date; skipped: SkippedSnapshot[]; noSnapshot: string[] },
+): Promise<void> {
+  const { policy } = run;
+  await deps.store.appendAudit({
+    at: o.at,
+    actor: run.actor,
+    action: 'policy.up-to-date',
+    detail: { policy: policy.name, skipped: o.skipped, noSnapshot: o.noSnapshot },
+  });
+  deps.log.info(
+    { policy: policy.name, skipped: o.skipped.length },
+    'DR policy: every volume already has its copy',
+  );
+}
 
+/** One request for all of the run's snapshots, approved by the policy as it is filed. */
+function fileCopies(
+  deps: PolicyRunDeps,
+  run: PolicyRun,
+  o: { at: Date; toCopy: DescribedSnapshot[]; skipped: SkippedSnapshot[] },
+): Promise<FileResult> {
+  const { policy, source, destination } = run;
   const request: ResolvedRequest = {
-    sources: { kind: 'ids', ids: toCopy.map((s) => s.snapshotId) },
+    sources: { kind: 'ids', ids: o.toCopy.map((s) => s.snapshotId) },
     sourceAccount: source.alias,
     sourceRegion: policy.source.region,
     destinationAccount: destination.alias,
-    destinationRegions: [destRegion],
+    destinationRegions: [run.destRegion],
     encrypt: false,
     tags: [],
     ...(policy.lock ? { lock: policy.lock } : {}),
   };
-  const filed = await fileRequest(
+  return fileRequest(
     {
       store: deps.store,
       aws: deps.aws,
@@ -124,63 +190,64 @@ export async function runDrPolicy(deps: PolicyRunDeps, policy: DrPolicyConfig): 
       crossAccount: source.id !== destination.id,
       source,
       destination,
-      requesterId: actor,
-      channel,
+      requesterId: run.actor,
+      channel: run.channel,
       policyName: policy.name,
       judgeEach: true,
       // The approval, the messages and any refusals commit with the filing, or none of them does.
-      alongside: async (tx, filedRequest, warnings, refused) => {
-        const n = filedRequest.n;
-        const notify = deps.notify.within(tx);
-        const sources = filedRequest.resolved.sources;
-        // fileRequest records the filing; the approval is a decision of its own in the audit log.
-        await tx.appendAudit({
-          at,
-          actor,
-          action: 'request.approved',
-          requestNumber: n,
-          detail: { by: `policy ${policy.name}`, snapshots: sources, skipped },
-        });
-        await notify.requestPosted(n, channel, at);
-        await notify.cardPosted(n, at);
-        if (warnings.length > 0) {
-          await notify.reply(
-            n,
-            channel,
-            warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
-            at,
-            `warnings:${n}`,
-          );
-        }
-        if (refused.length > 0) {
-          const problems = refused.map((r) => r.reason);
-          await tellRefused(tx, deps, policy, { channel, at, problems, requestNumber: n, skipped });
-        }
-      },
+      alongside: (tx, filedRequest, warnings, refused) =>
+        approveAndAnnounce(tx, deps, run, {
+          at: o.at,
+          skipped: o.skipped,
+          request: filedRequest,
+          warnings,
+          refused,
+        }),
     },
   );
-  if (!filed.ok) {
-    const problems = filed.problems;
-    await deps.store.transaction((tx) => tellRefused(tx, deps, policy, { channel, at, problems, skipped }));
-    return { outcome: 'refused', problems: filed.problems, skipped };
-  }
+}
 
-  const n = filed.request.n;
-  const { refused } = filed;
-  deps.kick(n);
-  const refusedIds = new Set(refused.map((r) => r.snapshotId));
-  const snapshotIds = toCopy.map((s) => s.snapshotId).filter((id) => !refusedIds.has(id));
-  log.info(
-    {
-      policy: policy.name,
-      request: requestLabel(n),
-      copies: snapshotIds.length,
-      skipped: skipped.length,
-      refused: refused.length,
-    },
-    'DR policy: filed copies',
-  );
-  return { outcome: 'filed', requestNumber: n, snapshotIds, skipped, refused };
+/** In the filing's transaction: the policy's approval, the request's messages and any refusals. */
+async function approveAndAnnounce(
+  tx: Store,
+  deps: PolicyRunDeps,
+  run: PolicyRun,
+  o: {
+    at: Date;
+    skipped: SkippedSnapshot[];
+    request: RequestRecord;
+    warnings: string[];
+    refused: RefusedSnapshot[];
+  },
+): Promise<void> {
+  const { policy, channel } = run;
+  const { at, skipped, warnings, refused } = o;
+  const n = o.request.n;
+  const notify = deps.notify.within(tx);
+  const sources = o.request.resolved.sources;
+  // fileRequest records the filing; the approval is a decision of its own in the audit log.
+  await tx.appendAudit({
+    at,
+    actor: run.actor,
+    action: 'request.approved',
+    requestNumber: n,
+    detail: { by: `policy ${policy.name}`, snapshots: sources, skipped },
+  });
+  await notify.requestPosted(n, channel, at);
+  await notify.cardPosted(n, at);
+  if (warnings.length > 0) {
+    await notify.reply(
+      n,
+      channel,
+      warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
+      at,
+      `warnings:${n}`,
+    );
+  }
+  if (refused.length > 0) {
+    const problems = refused.map((r) => r.reason);
+    await tellRefused(tx, deps, policy, { channel, at, problems, requestNumber: n, skipped });
+  }
 }
 
 /**

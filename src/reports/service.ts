@@ -7,10 +7,10 @@ import type { Logger } from '../observability/log.js';
 import type { FilingAws } from '../requests/ports.js';
 import { startDrill } from '../steps/drill.js';
 import type { DrillRecord, Store } from '../store/port.js';
-import { type ReportMessage, reportMessage } from './blocks.js';
 import { loadReportInput } from './data.js';
 import { buildDrReport } from './model.js';
 import { type PolicyRunResult, runDrPolicy } from './policies.js';
+import type { ReportMessage, ReportRenderer } from './rendering.js';
 
 export interface ReportServiceDeps {
   config: BotConfig;
@@ -22,6 +22,8 @@ export interface ReportServiceDeps {
   kick: (requestNumber: number) => void;
   now: () => Date;
   log: Logger;
+  /** How the report reads as a message (Slack's blocks, in production). */
+  renderer: ReportRenderer;
   /** A durable step was written (a drill): run it once committed. */
   stepsAdded?: () => void;
 }
@@ -39,7 +41,7 @@ export class ReportService {
         'DR report read only the newest completed copies of these policies; volumes copied long ago may be missing',
       );
     }
-    return reportMessage(buildDrReport(input));
+    return d.renderer.message(buildDrReport(input));
   }
 
   /** Posts the scheduled report of `slot`; a second post of the same slot is dropped by the outbox. */

@@ -13,6 +13,7 @@ import { roleSessionName } from '../domain/session-name.js';
 import { type AccountConfig, DRILL_TAG } from '../domain/types.js';
 import type { CopyRecord, DrillRecord, StepRecord, Store } from '../store/port.js';
 import { type StepHandler, StepWaiting } from './runner.js';
+import type { DrillFailure, StepWording } from './wording.js';
 
 export const DRILL_STEP = 'drill';
 
@@ -90,18 +91,23 @@ async function newestCopy(
     .sort((a, b) => (b.completedAt?.getTime() ?? 0) - (a.completedAt?.getTime() ?? 0))[0];
 }
 
-/** Why a volume went to `error`, in words a DR owner can act on. */
-export function volumeErrorText(copy: CopyRecord | undefined, account: AccountConfig): string {
-  const key = copy?.result.kmsKeyId ?? copy?.kmsKeyId;
-  if (copy?.result.encrypted || key) {
-    return (
-      `the restored volume went to \`error\`: account ${account.alias} (${account.id}) cannot use the KMS key ` +
-      `${key ? `\`${key}\` ` : ''}the copy is encrypted with. The role and key policy must allow ` +
-      '`kms:CreateGrant`, `kms:Decrypt`, `kms:GenerateDataKeyWithoutPlaintext`, `kms:ReEncrypt*` and `kms:DescribeKey`; ' +
-      'until then this copy cannot be restored'
-    );
-  }
-  return 'the restored volume went to `error` (EBS gave no reason); the copy may not be restorable';
+/** Why a volume went to `error`: the KMS key the copy is encrypted with, when it is. */
+function volumeError(copy: CopyRecord | undefined, account: AccountConfig): DrillFailure {
+  const keyId = copy?.result.kmsKeyId ?? copy?.kmsKeyId ?? undefined;
+  return {
+    kind: 'volume-error',
+    account: { alias: account.alias, id: account.id },
+    ...(keyId ? { keyId } : {}),
+    encrypted: copy?.result.encrypted === true,
+  };
+}
+
+/** Where a drill restores: the policy's destination, through the bot's role there. */
+interface DrillTarget {
+  policy: DrPolicyConfig;
+  account: AccountConfig;
+  region: string;
+  session: string;
 }
 
 export function drillHandler(d: {
@@ -109,6 +115,7 @@ export function drillHandler(d: {
   aws: Pick<AwsGateway, 'createVolume' | 'describeVolume' | 'deleteVolume'>;
   accounts: AccountConfig[];
   policies: DrPolicyConfig[];
+  wording: Pick<StepWording, 'drillFailure'>;
   now: () => Date;
   pollMs?: number;
 }): StepHandler {
@@ -120,8 +127,9 @@ export function drillHandler(d: {
       detail: { policy: drill.policyName, drill: drill.id, ...detail },
     });
 
-  const fail = (drill: DrillRecord, failure: string) =>
+  const fail = (drill: DrillRecord, why: DrillFailure) =>
     d.store.transaction(async (tx) => {
+      const failure = d.wording.drillFailure(why);
       await tx.updateDrill(drill.id, {
         state: 'failed',
         failure,
@@ -130,9 +138,9 @@ export function drillHandler(d: {
       await audit(tx, drill, 'drill.failed', { failure });
     });
 
-  const cleanUp = async (drill: DrillRecord, account: AccountConfig, session: string) => {
+  const cleanUp = async (drill: DrillRecord, t: DrillTarget) => {
     if (drill.volumeId && drill.destRegion) {
-      await d.aws.deleteVolume(account, drill.destRegion, drill.volumeId, session);
+      await d.aws.deleteVolume(t.account, drill.destRegion, drill.volumeId, t.session);
     }
     await d.store.transaction(async (tx) => {
       await tx.updateDrill(drill.id, { finishedAt: d.now() });
@@ -140,112 +148,120 @@ export function drillHandler(d: {
     });
   };
 
+  const targetOf = (drill: DrillRecord): DrillTarget | undefined => {
+    const policy = d.policies.find((p) => p.name === drill.policyName);
+    const account = policy ? findAccount(d.accounts, policy.destination.account) : undefined;
+    if (!policy || !account) return undefined;
+    const session = roleSessionName({ purpose: `drill-${policy.name}` });
+    return { policy, account, region: policy.destination.region, session };
+  };
+
+  /** The copy the drill restores, chosen once: the newest when it starts. Undefined: failed. */
+  const withSnapshot = async (drill: DrillRecord, t: DrillTarget): Promise<DrillRecord | undefined> => {
+    if (drill.snapshotId !== null) return drill;
+    const copy = await newestCopy(d.store, t.policy.name, t.account.id, t.region);
+    if (!copy?.newSnapshotId) {
+      await fail(drill, { kind: 'nothing-to-restore' });
+      return undefined;
+    }
+    await d.store.updateDrill(drill.id, {
+      snapshotId: copy.newSnapshotId,
+      destAccountId: t.account.id,
+      destRegion: t.region,
+    });
+    return { ...drill, snapshotId: copy.newSnapshotId, destAccountId: t.account.id, destRegion: t.region };
+  };
+
+  /** The restored volume, created once. Undefined: AWS refused it for good, and the drill failed. */
+  const withVolume = async (drill: DrillRecord, t: DrillTarget): Promise<DrillRecord | undefined> => {
+    if (drill.volumeId !== null) return drill;
+    const snapshotId = drill.snapshotId as string;
+    try {
+      const volume = await d.aws.createVolume(
+        t.account,
+        t.region,
+        {
+          snapshotId,
+          availabilityZone: drill.availabilityZone,
+          // A retry after a lost answer (or a crash) gets the same volume, never a second one.
+          clientToken: `snapshot-copy-drill-${drill.id}`,
+          tags: [
+            { key: DRILL_TAG, value: t.policy.name },
+            { key: 'snapshot-copy:drill-id', value: String(drill.id) },
+            { key: 'Name', value: `restore drill of ${t.policy.name}` },
+          ],
+        },
+        t.session,
+      );
+      await d.store.transaction(async (tx) => {
+        await tx.updateDrill(drill.id, { volumeId: volume.volumeId });
+        await audit(tx, drill, 'drill.volume-created', { volumeId: volume.volumeId, snapshotId });
+      });
+      return { ...drill, volumeId: volume.volumeId };
+    } catch (err) {
+      if (err instanceof AwsError && !err.retryable) {
+        await fail(drill, { kind: 'create-refused', code: err.code, error: err.message });
+        return undefined;
+      }
+      throw err;
+    }
+  };
+
+  /** Waits while the volume is being created, then records how it ended and deletes it. */
+  const finish = async (drill: DrillRecord, t: DrillTarget): Promise<void> => {
+    const snapshotId = drill.snapshotId as string;
+    const volumeId = drill.volumeId as string;
+    const volume = await d.aws.describeVolume(t.account, t.region, volumeId, t.session);
+    if (volume?.state === 'creating') {
+      throw new StepWaiting(new Date(d.now().getTime() + (d.pollMs ?? DRILL_POLL_MS)));
+    }
+    if (volume?.state === 'available' || volume?.state === 'in-use') {
+      const at = d.now();
+      const minutes = Math.max(0, (at.getTime() - drill.startedAt.getTime()) / 60_000);
+      await d.store.transaction(async (tx) => {
+        await tx.updateDrill(drill.id, { state: 'succeeded', availableAt: at, minutes });
+        await audit(tx, drill, 'drill.succeeded', { volumeId, snapshotId, minutes });
+      });
+    } else {
+      const copies = await d.store.listCopies({
+        policyName: t.policy.name,
+        destAccountId: t.account.id,
+        destRegion: t.region,
+        states: ['completed'],
+        limit: 500,
+      });
+      const copy = copies.find((c) => c.newSnapshotId === snapshotId);
+      await fail(drill, volume === undefined ? { kind: 'volume-vanished' } : volumeError(copy, t.account));
+    }
+    await cleanUp(drill, t);
+  };
+
   return {
     async run(step: StepRecord): Promise<void> {
       const { drillId } = step.payload as DrillPayload;
-      let drill = await d.store.getDrill(drillId);
+      const drill = await d.store.getDrill(drillId);
       if (!drill || drill.finishedAt) return;
-      const policy = d.policies.find((p) => p.name === drill?.policyName);
-      const account = policy ? findAccount(d.accounts, policy.destination.account) : undefined;
-      if (!policy || !account) {
+      const target = targetOf(drill);
+      if (!target) {
         await d.store.updateDrill(drill.id, {
           state: 'failed',
-          failure: 'the policy is no longer configured',
+          failure: d.wording.drillFailure({ kind: 'policy-gone' }),
           finishedAt: d.now(),
         });
         return;
       }
-      const region = policy.destination.region;
-      const session = roleSessionName({ purpose: `drill-${policy.name}` });
-      if (drill.state !== 'running') return cleanUp(drill, account, session);
-
-      if (drill.snapshotId === null) {
-        const copy = await newestCopy(d.store, policy.name, account.id, region);
-        if (!copy?.newSnapshotId) {
-          await fail(drill, 'there is no completed copy to restore yet');
-          return;
-        }
-        await d.store.updateDrill(drill.id, {
-          snapshotId: copy.newSnapshotId,
-          destAccountId: account.id,
-          destRegion: region,
-        });
-        drill = { ...drill, snapshotId: copy.newSnapshotId, destAccountId: account.id, destRegion: region };
-      }
-      const snapshotId = drill.snapshotId as string;
-
-      if (drill.volumeId === null) {
-        try {
-          const volume = await d.aws.createVolume(
-            account,
-            region,
-            {
-              snapshotId,
-              availabilityZone: drill.availabilityZone,
-              // A retry after a lost answer (or a crash) gets the same volume, never a second one.
-              clientToken: `snapshot-copy-drill-${drill.id}`,
-              tags: [
-                { key: DRILL_TAG, value: policy.name },
-                { key: 'snapshot-copy:drill-id', value: String(drill.id) },
-                { key: 'Name', value: `restore drill of ${policy.name}` },
-              ],
-            },
-            session,
-          );
-          await d.store.transaction(async (tx) => {
-            await tx.updateDrill(drillId, { volumeId: volume.volumeId });
-            await audit(tx, drill as DrillRecord, 'drill.volume-created', {
-              volumeId: volume.volumeId,
-              snapshotId,
-            });
-          });
-          drill = { ...drill, volumeId: volume.volumeId };
-        } catch (err) {
-          if (err instanceof AwsError && !err.retryable) {
-            const why =
-              err.code === 'unauthorized'
-                ? 'the bot\'s role may not create the volume: grant `ec2:CreateVolume` with the `snapshot-copy:drill` tag (README, "IAM for locks, retention and drills")'
-                : `CreateVolume was refused: ${err.message}`;
-            await fail(drill, why);
-            return;
-          }
-          throw err;
-        }
-      }
-      const volumeId = drill.volumeId as string;
-      const volume = await d.aws.describeVolume(account, region, volumeId, session);
-      if (volume?.state === 'creating') {
-        throw new StepWaiting(new Date(d.now().getTime() + (d.pollMs ?? DRILL_POLL_MS)));
-      }
-      if (volume?.state === 'available' || volume?.state === 'in-use') {
-        const at = d.now();
-        const minutes = Math.max(0, (at.getTime() - drill.startedAt.getTime()) / 60_000);
-        await d.store.transaction(async (tx) => {
-          await tx.updateDrill(drillId, { state: 'succeeded', availableAt: at, minutes });
-          await audit(tx, drill as DrillRecord, 'drill.succeeded', { volumeId, snapshotId, minutes });
-        });
-      } else {
-        const copies = await d.store.listCopies({
-          policyName: policy.name,
-          destAccountId: account.id,
-          destRegion: region,
-          states: ['completed'],
-          limit: 500,
-        });
-        const copy = copies.find((c) => c.newSnapshotId === snapshotId);
-        await fail(
-          drill,
-          volume === undefined
-            ? 'the restored volume disappeared before it was available'
-            : volumeErrorText(copy, account),
-        );
-      }
-      await cleanUp({ ...drill, volumeId }, account, session);
+      if (drill.state !== 'running') return cleanUp(drill, target);
+      const restoring = await withSnapshot(drill, target);
+      if (!restoring) return;
+      const created = await withVolume(restoring, target);
+      if (created) await finish(created, target);
     },
     async report(step: StepRecord, error: string, tx: Store) {
       // The DR report shows it: the drill stays open (no second drill starts) until this is fixed.
       const { drillId } = step.payload as DrillPayload;
-      await tx.updateDrill(drillId, { failure: `the drill keeps failing and is retried: ${error}` });
+      await tx.updateDrill(drillId, {
+        failure: d.wording.drillFailure({ kind: 'keeps-failing', error }),
+      });
     },
   };
 }

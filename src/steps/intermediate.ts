@@ -10,10 +10,10 @@ import { findAccount } from '../domain/resolve.js';
 import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, CopyState } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
-import { code } from '../slack/blocks/format.js';
 import type { CopyRecord, StepRecord, Store } from '../store/port.js';
 import { addFollowUp, tellRequest } from './follow-up.js';
 import type { StepHandler } from './runner.js';
+import type { StepWording } from './wording.js';
 
 export const DELETE_INTERMEDIATE_STEP = 'delete-intermediate';
 
@@ -81,6 +81,7 @@ export function deleteIntermediateHandler(d: {
   aws: Pick<AwsGateway, 'deleteSnapshot'>;
   accounts: AccountConfig[];
   notify: Notifier;
+  wording: Pick<StepWording, 'intermediateDeleted' | 'intermediateDeleteFailing'>;
   now: () => Date;
 }): StepHandler {
   return {
@@ -112,7 +113,11 @@ export function deleteIntermediateHandler(d: {
           tx,
           d.notify,
           step,
-          `:wastebasket: Deleted the intermediate copy ${code(p.snapshotId)} in ${account.alias} ${p.region} (hop 1 of 2): it is not needed any more.`,
+          d.wording.intermediateDeleted({
+            snapshotId: p.snapshotId,
+            account: account.alias,
+            region: p.region,
+          }),
           { at, dedupeKey: `intermediate-deleted:${p.copyId}` },
         );
       });
@@ -123,7 +128,12 @@ export function deleteIntermediateHandler(d: {
         tx,
         d.notify,
         step,
-        `:warning: Could not delete the intermediate copy ${code(p.snapshotId)} in account ${p.accountId} ${p.region} (${error}); the bot keeps trying. To delete it by hand: \`aws ec2 delete-snapshot --snapshot-id ${p.snapshotId} --region ${p.region}\``,
+        d.wording.intermediateDeleteFailing({
+          snapshotId: p.snapshotId,
+          accountId: p.accountId,
+          region: p.region,
+          error,
+        }),
         { at: d.now(), dedupeKey: `intermediate-delete-failed:${p.copyId}` },
       );
     },

@@ -10,11 +10,10 @@ import { findAccount } from '../domain/resolve.js';
 import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, LockSpec } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
-import { code } from '../slack/blocks/format.js';
-import { utcText } from '../slack/blocks/lock.js';
 import type { CopyRecord, RequestRecord, StepRecord, Store } from '../store/port.js';
 import { addFollowUp, tellRequest } from './follow-up.js';
 import type { StepHandler } from './runner.js';
+import type { StepWording } from './wording.js';
 
 export const LOCK_STEP = 'lock';
 
@@ -51,25 +50,25 @@ export async function scheduleLock(
   );
 }
 
-/** What the role needs and what went wrong, for the thread. */
-export function lockFailureText(p: LockPayload, account: string, error: string): string {
-  return (
-    `:warning: Could not lock ${code(p.snapshotId)} in ${account} ${p.region} (${p.lock.mode}, ${p.lock.days} days). ` +
-    `The copy itself is completed and usable, but it is not protected against deletion. ` +
-    `The bot's role there needs the permission \`ec2:LockSnapshot\` on the copy (README, "IAM for locks, retention and drills"). ` +
-    `AWS said: ${error}`
-  );
-}
-
 export function lockHandler(d: {
   store: Store;
   aws: Pick<AwsGateway, 'lockSnapshot'>;
   accounts: AccountConfig[];
   notify: Notifier;
+  wording: Pick<StepWording, 'locked' | 'lockFailed'>;
   now: () => Date;
 }): StepHandler {
   const tell = (tx: Store, step: StepRecord, text: string, dedupeKey: string) =>
     tellRequest(tx, d.notify, step, text, { at: d.now(), dedupeKey });
+  const lockFailed = (p: LockPayload, account: string, error: string, retrying: boolean) =>
+    d.wording.lockFailed({
+      snapshotId: p.snapshotId,
+      account,
+      region: p.region,
+      lock: p.lock,
+      error,
+      retrying,
+    });
   return {
     async run(step: StepRecord) {
       const p = step.payload as LockPayload;
@@ -83,10 +82,6 @@ export function lockHandler(d: {
       try {
         const result = await d.aws.lockSnapshot(account, p.region, p.snapshotId, p.lock, session);
         const until = result.expiresOn ?? new Date(d.now().getTime() + p.lock.days * 86_400_000);
-        const protection =
-          p.lock.mode === 'compliance'
-            ? 'nobody, not even the account root, can delete it or lift the lock'
-            : 'it cannot be deleted unless someone with `ec2:UnlockSnapshot` lifts the lock';
         await d.store.transaction(async (tx) => {
           await tx.appendAudit({
             at: d.now(),
@@ -104,7 +99,7 @@ export function lockHandler(d: {
           await tell(
             tx,
             step,
-            `:lock: ${code(p.snapshotId)} is locked in *${p.lock.mode}* mode until ${utcText(until)}: ${protection} before then.`,
+            d.wording.locked({ snapshotId: p.snapshotId, lock: p.lock, until }),
             `locked:${p.copyId}`,
           );
         });
@@ -119,7 +114,8 @@ export function lockHandler(d: {
               ...(step.requestNumber !== null ? { requestNumber: step.requestNumber } : {}),
               detail: { snapshotId: p.snapshotId, code: err.code, error: err.message },
             });
-            await tell(tx, step, lockFailureText(p, account.alias, err.message), `lock-failed:${p.copyId}`);
+            const text = lockFailed(p, account.alias, err.message, false);
+            await tell(tx, step, text, `lock-failed:${p.copyId}`);
           });
           return;
         }
@@ -132,7 +128,7 @@ export function lockHandler(d: {
       await tell(
         tx,
         step,
-        `${lockFailureText(p, account?.alias ?? p.accountId, error)} The bot keeps trying.`,
+        lockFailed(p, account?.alias ?? p.accountId, error, true),
         `lock-failed:${p.copyId}`,
       );
     },

@@ -13,10 +13,10 @@ import { type RetentionCandidate, retentionPlan } from '../domain/retention.js';
 import { roleSessionName } from '../domain/session-name.js';
 import { type AccountConfig, PROVENANCE_TAGS } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
-import { code } from '../slack/blocks/format.js';
 import type { CopyRecord, RequestRecord, StepRecord, Store } from '../store/port.js';
 import { addFollowUp, tellRequest } from './follow-up.js';
 import type { StepHandler } from './runner.js';
+import type { StepWording } from './wording.js';
 
 export const RETENTION_STEP = 'retention';
 
@@ -58,6 +58,7 @@ export function retentionHandler(d: {
   accounts: AccountConfig[];
   policies: DrPolicyConfig[];
   notify: Notifier;
+  wording: Pick<StepWording, 'retentionFailing' | 'retentionRefused'>;
   now: () => Date;
 }): StepHandler {
   return {
@@ -158,7 +159,7 @@ export function retentionHandler(d: {
         tx,
         d.notify,
         step,
-        `:warning: DR policy *${p.policy}*: cleaning up older copies of ${code(p.volume)} keeps failing (${error}); the bot keeps trying.`,
+        d.wording.retentionFailing({ policy: p.policy, volume: p.volume, error }),
         { at: d.now(), dedupeKey: `retention-failing:${step.id}` },
       );
     },
@@ -166,18 +167,12 @@ export function retentionHandler(d: {
 }
 
 async function refused(
-  d: { store: Store; notify: Notifier; now: () => Date },
+  d: { store: Store; notify: Notifier; wording: Pick<StepWording, 'retentionRefused'>; now: () => Date },
   step: StepRecord,
   p: RetentionPayload,
   snapshotId: string,
   e: AwsError,
 ): Promise<void> {
-  const why =
-    e.code === 'locked'
-      ? 'it is locked'
-      : e.code === 'unauthorized'
-        ? 'the bot\'s role may not delete it: grant `ec2:DeleteSnapshot` on snapshots tagged `snapshot-copy:policy` (README, "IAM for locks, retention and drills")'
-        : `AWS refused (${e.message})`;
   await d.store.transaction(async (tx) => {
     await tx.appendAudit({
       at: d.now(),
@@ -190,7 +185,7 @@ async function refused(
       tx,
       d.notify,
       step,
-      `:warning: DR policy *${p.policy}*: retention could not delete the older copy ${code(snapshotId)}: ${why}. It is kept; the bot does not try again.`,
+      d.wording.retentionRefused({ policy: p.policy, snapshotId, code: e.code, error: e.message }),
       { at: d.now(), dedupeKey: `retention-refused:${snapshotId}` },
     );
   });

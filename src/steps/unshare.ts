@@ -13,6 +13,7 @@ import type { CopyRecord, ShareKey, StepRecord, Store } from '../store/port.js';
 import { addFollowUp, tellRequest } from './follow-up.js';
 import { scheduleIntermediateCleanup } from './intermediate.js';
 import type { StepHandler } from './runner.js';
+import type { StepWording } from './wording.js';
 
 export interface UnsharePayload extends ShareKey {
   generation: number;
@@ -59,6 +60,7 @@ export function unshareHandler(d: {
   aws: Pick<AwsGateway, 'unshareSnapshot'>;
   accounts: AccountConfig[];
   notify: Notifier;
+  wording: Pick<StepWording, 'unshareFailing'>;
   now: () => Date;
   /** A step was written (an intermediate copy's deletion, once its share is gone). */
   stepsAdded?: () => void;
@@ -105,7 +107,12 @@ export function unshareHandler(d: {
         tx,
         d.notify,
         step,
-        `:warning: Could not remove the temporary share of \`${p.snapshotId}\` with account ${p.destAccountId} (${error}); the bot keeps trying. To remove it by hand: \`aws ec2 modify-snapshot-attribute --snapshot-id ${p.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${p.destAccountId} --region ${p.sourceRegion}\``,
+        d.wording.unshareFailing({
+          snapshotId: p.snapshotId,
+          accountId: p.destAccountId,
+          region: p.sourceRegion,
+          error,
+        }),
         { at: d.now(), dedupeKey: `unshare-failed:${p.snapshotId}:${p.destAccountId}:${p.generation}` },
       );
     },

@@ -14,6 +14,7 @@ import { CopyEventHandler } from '../requests/copy-events.js';
 import { expire } from '../requests/decisions.js';
 import { nudgeWaitingRequests } from '../requests/nudges.js';
 import { queueNotice } from '../requests/queue-notice.js';
+import { slackStepWording as wording } from '../slack/wording/steps.js';
 import { DRILL_STEP, drillHandler } from '../steps/drill.js';
 import { DELETE_INTERMEDIATE_STEP, deleteIntermediateHandler } from '../steps/intermediate.js';
 import { LOCK_STEP, lockHandler } from '../steps/lock.js';
@@ -82,15 +83,23 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     liveOwners,
     log: log.child({ component: 'steps' }),
     handlers: {
-      [UNSHARE_STEP]: unshareHandler({ store, aws: gateway, accounts, notify, now, stepsAdded }),
-      [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({ store, aws: gateway, accounts, notify, now }),
-      [LOCK_STEP]: lockHandler({ store, aws: gateway, accounts, notify, now }),
+      [UNSHARE_STEP]: unshareHandler({ store, aws: gateway, accounts, notify, wording, now, stepsAdded }),
+      [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({
+        store,
+        aws: gateway,
+        accounts,
+        notify,
+        wording,
+        now,
+      }),
+      [LOCK_STEP]: lockHandler({ store, aws: gateway, accounts, notify, wording, now }),
       [RETENTION_STEP]: retentionHandler({
         store,
         aws: gateway,
         accounts,
         policies: config.drPolicies,
         notify,
+        wording,
         now,
       }),
       [DRILL_STEP]: drillHandler({
@@ -98,6 +107,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
         aws: gateway,
         accounts,
         policies: config.drPolicies,
+        wording,
         now,
         ...(d.drillPollMs !== undefined ? { pollMs: d.drillPollMs } : {}),
       }),

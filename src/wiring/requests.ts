@@ -12,6 +12,7 @@ import { filingAws } from '../requests/aws-reads.js';
 import { handleIntent } from '../requests/intents.js';
 import { RequestService } from '../requests/service.js';
 import type { AckFirst } from '../slack/ack-first.js';
+import { slackReportRenderer } from '../slack/blocks/report.js';
 import type { Store } from '../store/port.js';
 import type { CopyEngine } from './copy-engine.js';
 import type { Messaging } from './messaging.js';
@@ -70,6 +71,7 @@ export function createRequests(d: {
     kick: copies.copiesStartable,
     now,
     log: log.child({ component: 'reports' }),
+    renderer: slackReportRenderer,
     stepsAdded: copies.stepsAdded,
   });
   return { service, inbox, reports };

@@ -12,6 +12,7 @@ import {
 } from '../../src/reports/scheduler.js';
 import { ReportService } from '../../src/reports/service.js';
 import type { FilingAws } from '../../src/requests/ports.js';
+import { slackReportRenderer } from '../../src/slack/blocks/report.js';
 import type { Store } from '../../src/store/port.js';
 import { botConfig } from './fixtures.js';
 import { openReplicaStores, openSqliteStore, type ReplicaStores } from './stores.js';
@@ -65,6 +66,7 @@ function replica(store: Store, now: () => Date) {
     kick: () => {},
     now,
     log,
+    renderer: slackReportRenderer,
   });
   return { config, service };
 }

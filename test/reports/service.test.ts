@@ -5,6 +5,7 @@ import { Notifier } from '../../src/messages/notifier.js';
 import { createLogger } from '../../src/observability/log.js';
 import { ReportService } from '../../src/reports/service.js';
 import type { FilingAws } from '../../src/requests/ports.js';
+import { slackReportRenderer } from '../../src/slack/blocks/report.js';
 import type { Store } from '../../src/store/port.js';
 import { botConfig, NOW, policy } from './fixtures.js';
 import { openSqliteStore } from './stores.js';
@@ -48,6 +49,7 @@ describe('ReportService', () => {
       kick: () => {},
       now: () => NOW,
       log: createLogger({ level: 'silent' }),
+      renderer: slackReportRenderer,
     });
 
   it('answers /snapshot-copy report with the report as it stands', async () => {

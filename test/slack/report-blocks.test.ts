@@ -1,8 +1,8 @@
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { MAX_BLOCKS, MAX_SECTION_CHARS, reportMessage } from '../../src/reports/blocks.js';
 import { buildDrReport, type PolicyCopies } from '../../src/reports/model.js';
-import { AUDIT_ID, completedAgo, copy, hoursAgo, NOW, policy, queue } from './fixtures.js';
+import { MAX_BLOCKS, MAX_SECTION_CHARS, reportMessage } from '../../src/slack/blocks/report.js';
+import { AUDIT_ID, completedAgo, copy, hoursAgo, NOW, policy, queue } from '../reports/fixtures.js';
 
 function texts(blocks: types.KnownBlock[]): string[] {
   return blocks.flatMap((b) => {

@@ -5,10 +5,11 @@
  * up in one "…and N more" section.
  */
 import type { types } from '@slack/bolt';
-import { requestLabel } from '../domain/types.js';
-import { clip, code, escapeSlack, formatDuration, slackDate } from '../slack/blocks/format.js';
-import type { Activity, DrReport, PolicyStatus, QueueStatus, Verdict } from './model.js';
-import { AT_RISK_FRACTION, VERDICT_ORDER } from './model.js';
+import { requestLabel } from '../../domain/types.js';
+import type { Activity, DrReport, PolicyStatus, QueueStatus, Verdict } from '../../reports/model.js';
+import { AT_RISK_FRACTION, VERDICT_ORDER } from '../../reports/model.js';
+import type { ReportMessage, ReportRenderer } from '../../reports/rendering.js';
+import { clip, code, escapeSlack, formatDuration, slackDate } from './format.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -34,11 +35,6 @@ export const VERDICT_EMOJI: Record<Verdict, string> = {
 };
 
 const VERDICT_WORDS: Record<Verdict, string> = { met: 'met', 'at-risk': 'at risk', missed: 'missed' };
-
-export interface ReportMessage {
-  text: string;
-  blocks: KnownBlock[];
-}
 
 export function reportMessage(report: DrReport): ReportMessage {
   const blocks: KnownBlock[] = [
@@ -70,6 +66,9 @@ export function reportMessage(report: DrReport): ReportMessage {
   });
   return { text: fallbackText(report), blocks };
 }
+
+/** The report service's renderer: the report as one Slack message. */
+export const slackReportRenderer: ReportRenderer = { message: reportMessage };
 
 function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: clip(text, MAX_SECTION_CHARS - 100) } };
