@@ -9,7 +9,6 @@ import type { DrPolicyConfig } from '../config/schema.js';
 import type { PricingConfig } from '../domain/cost.js';
 import { provenanceKey } from '../domain/provenance.js';
 import { roleSessionName } from '../domain/session-name.js';
-import { escapeSlack } from '../domain/text.js';
 import type { AccountConfig, ApprovalsConfig, CopyState, ResolvedRequest } from '../domain/types.js';
 import { PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
@@ -18,6 +17,7 @@ import { newestPerVolume } from '../requests/aws-reads.js';
 import { type FileResult, fileRequest, type RefusedSnapshot } from '../requests/filing.js';
 import type { FilingAws } from '../requests/ports.js';
 import type { RequestRecord, Store } from '../store/port.js';
+import type { ReportRenderer } from './rendering.js';
 
 /** Store states of a copy that mean "this snapshot is (being) copied there": nothing to file. */
 const COPY_EXISTS_STATES: CopyState[] = ['queued', 'starting', 'copying', 'completed'];
@@ -32,6 +32,8 @@ export interface PolicyRunDeps {
   /** Prices of the cost estimate on the policy's cards; SPEC §3's defaults when omitted. */
   pricing?: PricingConfig;
   notify: Pick<Notifier, 'channelPost' | 'within'>;
+  /** What the run says, in the channel's words. */
+  words: Pick<ReportRenderer, 'policyWarnings' | 'policyRefused'>;
   /** Where request messages go when the policy names no `channel`. */
   defaultChannel: string;
   /** The request's copies became startable: fill free slots at once (and tell queue positions). */
@@ -236,13 +238,7 @@ async function approveAndAnnounce(
   await notify.requestPosted(n, channel, at);
   await notify.cardPosted(n, at);
   if (warnings.length > 0) {
-    await notify.reply(
-      n,
-      channel,
-      warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
-      at,
-      `warnings:${n}`,
-    );
+    await notify.reply(n, channel, deps.words.policyWarnings(warnings), at, `warnings:${n}`);
   }
   if (refused.length > 0) {
     const problems = refused.map((r) => r.reason);
@@ -268,19 +264,17 @@ async function tellRefused(
     ...(n !== undefined ? { requestNumber: n } : {}),
     detail: { policy: policy.name, problems, skipped: o.skipped },
   });
-  const head =
-    n === undefined
-      ? `:warning: DR policy *${escapeSlack(policy.name)}* could not file its copies:`
-      : `:warning: DR policy *${escapeSlack(policy.name)}* filed *${requestLabel(n)}*, but could not copy ${problems.length === 1 ? 'this snapshot' : `these ${problems.length} snapshots`}, so their volumes miss this run:`;
-  await deps.notify
-    .within(tx)
-    .channelPost(
-      o.channel,
-      [head, ...problems.map((p) => `• ${escapeSlack(p)}`)].join('\n'),
-      undefined,
-      o.at,
-      n === undefined ? undefined : `policy-refused:${n}`,
-    );
+  await deps.notify.within(tx).channelPost(
+    o.channel,
+    deps.words.policyRefused({
+      policy: policy.name,
+      problems,
+      ...(n !== undefined ? { requestNumber: n } : {}),
+    }),
+    undefined,
+    o.at,
+    n === undefined ? undefined : `policy-refused:${n}`,
+  );
   deps.log.warn({ policy: policy.name, problems, request: n }, 'DR policy: snapshots refused');
 }
 

@@ -1,7 +1,6 @@
 /** What the rest of the bot asks of reports and DR policies: the slash command and the schedules. */
 import type { AwsGateway } from '../aws/gateway.js';
 import type { BotConfig, DrPolicyConfig } from '../config/schema.js';
-import { escapeSlack } from '../domain/text.js';
 import type { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import type { FilingAws } from '../requests/ports.js';
@@ -70,6 +69,7 @@ export class ReportService {
           approvals: d.config.approvals,
           pricing: d.config.pricing,
           notify: d.notify,
+          words: d.renderer,
           defaultChannel: this.defaultChannel,
           kick: d.kick,
           now: d.now,
@@ -88,7 +88,7 @@ export class ReportService {
       });
       await d.notify.channelPost(
         channel,
-        `:warning: DR policy *${escapeSlack(policy.name)}* did not run: ${escapeSlack(message)}`,
+        d.renderer.policyFailed({ policy: policy.name, error: message }),
         undefined,
         at,
         slot ? `policy-failed:${policy.name}:${slot.toISOString()}` : undefined,

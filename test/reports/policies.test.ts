@@ -10,6 +10,7 @@ import {
   startSimulator,
   WorldBuilder,
 } from '../../src/simulator/index.js';
+import { slackReportRenderer } from '../../src/slack/blocks/report.js';
 import type { Store } from '../../src/store/port.js';
 import { AUDIT_ID, botConfig, policy } from './fixtures.js';
 import { openSqliteStore } from './stores.js';
@@ -275,6 +276,7 @@ describe('runDrPolicy against the AWS simulator', () => {
     accounts: config.accounts,
     approvals: config.approvals,
     notify: new Notifier(store, config.slack.approvalsChannel),
+    words: slackReportRenderer,
     defaultChannel: 'C0DRSTATUS',
     kick: (n: number) => {
       kicks.push(n);

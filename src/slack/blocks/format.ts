@@ -1,5 +1,5 @@
-import { escapeSlack, formatDuration, progressBar } from '../../domain/text.js';
 import type { CopyState } from '../../domain/types.js';
+import { escapeSlack, formatDuration, progressBar } from './text.js';
 
 export { escapeSlack, formatDuration, progressBar };
 

@@ -68,7 +68,19 @@ export function reportMessage(report: DrReport): ReportMessage {
 }
 
 /** The report service's renderer: the report as one Slack message. */
-export const slackReportRenderer: ReportRenderer = { message: reportMessage };
+export const slackReportRenderer: ReportRenderer = {
+  message: reportMessage,
+  policyFailed: ({ policy, error }) =>
+    `:warning: DR policy *${escapeSlack(policy)}* did not run: ${escapeSlack(error)}`,
+  policyWarnings: (warnings) => warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
+  policyRefused: ({ policy, requestNumber: n, problems }) => {
+    const head =
+      n === undefined
+        ? `:warning: DR policy *${escapeSlack(policy)}* could not file its copies:`
+        : `:warning: DR policy *${escapeSlack(policy)}* filed *${requestLabel(n)}*, but could not copy ${problems.length === 1 ? 'this snapshot' : `these ${problems.length} snapshots`}, so their volumes miss this run:`;
+    return [head, ...problems.map((p) => `• ${escapeSlack(p)}`)].join('\n');
+  },
+};
 
 function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: clip(text, MAX_SECTION_CHARS - 100) } };

@@ -1,4 +1,4 @@
-/** Small text helpers for what the bot shows in Slack. */
+/** Small text helpers for what the bot shows in Slack: escaping, progress bars, durations. */
 
 const SLACK_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
@@ -30,14 +30,4 @@ export function formatDuration(ms: number): string {
   if (hours > 0) return `${hours}h ${two(minutes)}m`;
   if (minutes > 0) return `${minutes}m ${two(seconds)}s`;
   return `${seconds}s`;
-}
-
-/** `8 GiB`, `0.5 GiB`, `1,536 GiB`: whole numbers plain, others to one decimal. */
-export function formatGiB(gib: number): string {
-  const rounded = Math.round(gib * 10) / 10;
-  const [whole = '0', fraction] = Math.abs(rounded)
-    .toFixed(Number.isInteger(rounded) ? 0 : 1)
-    .split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${rounded < 0 ? '-' : ''}${grouped}${fraction ? `.${fraction}` : ''} GiB`;
 }
