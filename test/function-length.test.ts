@@ -30,7 +30,6 @@ const LENGTH_DEBT = [
   'simulator/ec2-copy.ts copySnapshot',
   'simulator/ec2-lock.ts lockSnapshot',
   'simulator/ec2-volumes.ts createVolume',
-  'simulator/ec2.ts modifySnapshotAttribute',
   'simulator/server.ts handle',
   'slack/blocks/modal.ts requestModal',
   'slack/listeners/actions.ts (anonymous)',
