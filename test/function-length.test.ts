@@ -28,7 +28,6 @@ const LENGTH_DEBT = [
   'requests/filing.ts fileRequest',
   'simulator/demo.ts demoWorld',
   'simulator/ec2-copy.ts copySnapshot',
-  'simulator/ec2-volumes.ts createVolume',
   'simulator/server.ts handle',
   'slack/blocks/modal.ts requestModal',
   'slack/listeners/actions.ts (anonymous)',
