@@ -27,7 +27,6 @@ const LENGTH_DEBT = [
   'requests/decisions.ts transaction(…)',
   'requests/filing.ts fileRequest',
   'simulator/demo.ts demoWorld',
-  'simulator/server.ts handle',
   'slack/blocks/modal.ts requestModal',
   'slack/listeners/actions.ts (anonymous)',
   'slack/listeners/actions.ts handle',
