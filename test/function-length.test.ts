@@ -26,7 +26,6 @@ const LENGTH_DEBT = [
   'reports/policies.ts runDrPolicy',
   'requests/decisions.ts transaction(…)',
   'requests/filing.ts fileRequest',
-  'simulator/demo.ts demoWorld',
   'slack/blocks/modal.ts requestModal',
   'slack/listeners/actions.ts (anonymous)',
   'slack/listeners/actions.ts handle',
