@@ -22,7 +22,6 @@ const LENGTH_DEBT = [
   'domain/command.ts parseCopy',
   'domain/resolve.ts resolveRequest',
   'engine/dispatcher.ts start',
-  'playground/local-slack.ts call',
   'reports/policies.ts runDrPolicy',
   'requests/decisions.ts transaction(…)',
   'requests/filing.ts fileRequest',
