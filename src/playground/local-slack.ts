@@ -108,166 +108,193 @@ export class LocalSlack {
   // ---- The Web API ---------------------------------------------------------------------------
 
   call(method: string, a: Json): Json {
-    const channelOf = (c: unknown) =>
-      typeof c === 'string' && /^U/.test(c) ? dmChannel(c) : String(c ?? '');
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    switch (method) {
-      case 'api.test':
-        return { ok: true, args: a };
-      case 'auth.test':
-        return {
-          ok: true,
-          url: 'http://localhost/',
-          team: 'Playground',
-          user: 'snapshot-copy',
-          team_id: TEAM_ID,
-          user_id: BOT_USER_ID,
-          bot_id: BOT_ID,
-        };
-      case 'chat.postMessage': {
-        const channel = channelOf(a.channel);
-        if (!this.knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
-        const m = this.post({
-          channel,
-          user: BOT_USER_ID,
-          text: str(a.text) ?? '',
-          ...(Array.isArray(a.blocks) ? { blocks: a.blocks } : {}),
-          ...(str(a.thread_ts) ? { threadTs: str(a.thread_ts) } : {}),
-          // The Web client sends object arguments of a form-encoded call as JSON text.
-          ...(a.metadata !== undefined
-            ? { metadata: typeof a.metadata === 'string' ? JSON.parse(a.metadata) : a.metadata }
-            : {}),
-        });
-        return { ok: true, channel, ts: m.ts, message: { text: m.text, ts: m.ts } };
-      }
-      case 'conversations.history': {
-        // Newest first, top-level messages since `oldest`, as Slack lists them.
-        const channel = channelOf(a.channel);
-        if (!this.knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
-        const oldest = Number(a.oldest ?? 0);
-        const messages = this.messages
-          .filter((m) => m.channel === channel && !m.threadTs && !m.ephemeralFor && Number(m.ts) >= oldest)
-          .reverse()
-          .map((m) => ({
-            type: 'message',
-            user: m.user,
-            text: m.text,
-            ts: m.ts,
-            ...(m.metadata ? { metadata: m.metadata } : {}),
-          }));
-        return { ok: true, messages, has_more: false };
-      }
-      case 'chat.update': {
-        const m = this.messages.find((x) => x.channel === channelOf(a.channel) && x.ts === a.ts);
-        if (!m) return { ok: false, error: 'message_not_found' };
-        if (a.text !== undefined) m.text = str(a.text) ?? '';
-        if (Array.isArray(a.blocks)) m.blocks = a.blocks;
+    const handler = this.webApi.get(method);
+    return handler ? handler(a) : { ok: false, error: 'unknown_method' };
+  }
+
+  /** The Web API methods the bot uses, each answered as Slack answers it. */
+  private readonly webApi = new Map<string, (a: Json) => Json>([
+    ['api.test', (a) => ({ ok: true, args: a })],
+    ['auth.test', () => this.authTest()],
+    ['chat.postMessage', (a) => this.postMessage(a)],
+    ['conversations.history', (a) => this.history(a)],
+    ['chat.update', (a) => this.updateMessage(a)],
+    ['chat.delete', (a) => this.deleteMessage(a)],
+    ['chat.postEphemeral', (a) => this.postEphemeral(a)],
+    ['conversations.open', (a) => this.openConversation(a)],
+    ['conversations.info', (a) => this.conversationInfo(a)],
+    [
+      'conversations.list',
+      () => ({
+        ok: true,
+        channels: CHANNELS.map((c) => ({ id: c.id, name: c.name, is_channel: true, is_member: true })),
+      }),
+    ],
+    ['conversations.members', () => ({ ok: true, members: PEOPLE.map((p) => p.id) })],
+    ['users.info', (a) => this.userInfo(a)],
+    ['usergroups.users.list', (a) => this.userGroupUsers(a)],
+    ['views.open', (a) => this.openView(a, [])],
+    ['views.push', (a) => this.openView(a)],
+    ['views.update', (a) => this.updateView(a)],
+    ['views.publish', (a) => this.publishHome(a)],
+  ]);
+
+  private authTest(): Json {
+    return {
+      ok: true,
+      url: 'http://localhost/',
+      team: 'Playground',
+      user: 'snapshot-copy',
+      team_id: TEAM_ID,
+      user_id: BOT_USER_ID,
+      bot_id: BOT_ID,
+    };
+  }
+
+  private postMessage(a: Json): Json {
+    const channel = channelOf(a.channel);
+    if (!this.knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
+    const m = this.post({
+      channel,
+      user: BOT_USER_ID,
+      text: str(a.text) ?? '',
+      ...(Array.isArray(a.blocks) ? { blocks: a.blocks } : {}),
+      ...(str(a.thread_ts) ? { threadTs: str(a.thread_ts) } : {}),
+      // The Web client sends object arguments of a form-encoded call as JSON text.
+      ...(a.metadata !== undefined
+        ? { metadata: typeof a.metadata === 'string' ? JSON.parse(a.metadata) : a.metadata }
+        : {}),
+    });
+    return { ok: true, channel, ts: m.ts, message: { text: m.text, ts: m.ts } };
+  }
+
+  /** Newest first, top-level messages since `oldest`, as Slack lists them. */
+  private history(a: Json): Json {
+    const channel = channelOf(a.channel);
+    if (!this.knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
+    const oldest = Number(a.oldest ?? 0);
+    const messages = this.messages
+      .filter((m) => m.channel === channel && !m.threadTs && !m.ephemeralFor && Number(m.ts) >= oldest)
+      .reverse()
+      .map((m) => ({
+        type: 'message',
+        user: m.user,
+        text: m.text,
+        ts: m.ts,
+        ...(m.metadata ? { metadata: m.metadata } : {}),
+      }));
+    return { ok: true, messages, has_more: false };
+  }
+
+  private updateMessage(a: Json): Json {
+    const m = this.messages.find((x) => x.channel === channelOf(a.channel) && x.ts === a.ts);
+    if (!m) return { ok: false, error: 'message_not_found' };
+    if (a.text !== undefined) m.text = str(a.text) ?? '';
+    if (Array.isArray(a.blocks)) m.blocks = a.blocks;
+    this.changed();
+    return { ok: true, channel: m.channel, ts: m.ts, text: m.text };
+  }
+
+  private deleteMessage(a: Json): Json {
+    const i = this.messages.findIndex((x) => x.channel === channelOf(a.channel) && x.ts === a.ts);
+    if (i < 0) return { ok: false, error: 'message_not_found' };
+    this.messages.splice(i, 1);
+    this.changed();
+    return { ok: true, channel: a.channel, ts: a.ts };
+  }
+
+  private postEphemeral(a: Json): Json {
+    const channel = channelOf(a.channel);
+    const user = str(a.user);
+    if (!user || !this.person(user)) return { ok: false, error: 'user_not_found' };
+    if (!this.knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
+    const m = this.post({
+      channel,
+      user: BOT_USER_ID,
+      text: str(a.text) ?? '',
+      ephemeralFor: user,
+      ...(Array.isArray(a.blocks) ? { blocks: a.blocks } : {}),
+      ...(str(a.thread_ts) ? { threadTs: str(a.thread_ts) } : {}),
+    });
+    return { ok: true, message_ts: m.ts };
+  }
+
+  private openConversation(a: Json): Json {
+    const user = String(a.users ?? '').split(',')[0] ?? '';
+    if (!this.person(user)) return { ok: false, error: 'user_not_found' };
+    return { ok: true, channel: { id: dmChannel(user) } };
+  }
+
+  private conversationInfo(a: Json): Json {
+    const c = CHANNELS.find((x) => x.id === a.channel);
+    return c
+      ? { ok: true, channel: { id: c.id, name: c.name, is_channel: true, is_member: true } }
+      : { ok: false, error: 'channel_not_found' };
+  }
+
+  private userInfo(a: Json): Json {
+    const p = this.person(str(a.user) ?? '');
+    if (!p) return { ok: false, error: 'user_not_found' };
+    return {
+      ok: true,
+      user: {
+        id: p.id,
+        team_id: TEAM_ID,
+        name: p.name,
+        real_name: p.realName,
+        deleted: false,
+        is_bot: false,
+        is_restricted: false,
+        is_ultra_restricted: false,
+        profile: { real_name: p.realName, display_name: p.name },
+      },
+    };
+  }
+
+  private userGroupUsers(a: Json): Json {
+    const users = USER_GROUPS[String(a.usergroup)];
+    return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+  }
+
+  /** views.open starts a new stack (`stack` given empty); views.push adds to the user's. */
+  private openView(a: Json, stack?: ModalState[]): Json {
+    const trigger = this.triggers.get(String(a.trigger_id));
+    if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+    this.triggers.delete(String(a.trigger_id));
+    if (trigger.until < this.now()) return { ok: false, error: 'expired_trigger_id' };
+    const view = asView(a.view);
+    if (!view) return { ok: false, error: 'invalid_arguments' };
+    const modals = stack ?? this.modals.get(trigger.user) ?? [];
+    const id = `V0MODAL${++this.viewCounter}`;
+    modals.push({ id, view, errors: {} });
+    this.modals.set(trigger.user, modals);
+    this.changed();
+    return { ok: true, view: { ...view, id } };
+  }
+
+  private updateView(a: Json): Json {
+    const view = asView(a.view);
+    for (const stack of this.modals.values()) {
+      const m = stack.find(
+        (s) => s.id === a.view_id || (a.external_id && s.view.external_id === a.external_id),
+      );
+      if (m && view) {
+        m.view = view;
+        m.errors = {};
         this.changed();
-        return { ok: true, channel: m.channel, ts: m.ts, text: m.text };
+        return { ok: true, view: { ...view, id: m.id } };
       }
-      case 'chat.delete': {
-        const i = this.messages.findIndex((x) => x.channel === channelOf(a.channel) && x.ts === a.ts);
-        if (i < 0) return { ok: false, error: 'message_not_found' };
-        this.messages.splice(i, 1);
-        this.changed();
-        return { ok: true, channel: a.channel, ts: a.ts };
-      }
-      case 'chat.postEphemeral': {
-        const channel = channelOf(a.channel);
-        const user = str(a.user);
-        if (!user || !this.person(user)) return { ok: false, error: 'user_not_found' };
-        if (!this.knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
-        const m = this.post({
-          channel,
-          user: BOT_USER_ID,
-          text: str(a.text) ?? '',
-          ephemeralFor: user,
-          ...(Array.isArray(a.blocks) ? { blocks: a.blocks } : {}),
-          ...(str(a.thread_ts) ? { threadTs: str(a.thread_ts) } : {}),
-        });
-        return { ok: true, message_ts: m.ts };
-      }
-      case 'conversations.open': {
-        const user = String(a.users ?? '').split(',')[0] ?? '';
-        if (!this.person(user)) return { ok: false, error: 'user_not_found' };
-        return { ok: true, channel: { id: dmChannel(user) } };
-      }
-      case 'conversations.info': {
-        const c = CHANNELS.find((x) => x.id === a.channel);
-        return c
-          ? { ok: true, channel: { id: c.id, name: c.name, is_channel: true, is_member: true } }
-          : { ok: false, error: 'channel_not_found' };
-      }
-      case 'conversations.list':
-        return {
-          ok: true,
-          channels: CHANNELS.map((c) => ({ id: c.id, name: c.name, is_channel: true, is_member: true })),
-        };
-      case 'conversations.members':
-        return { ok: true, members: PEOPLE.map((p) => p.id) };
-      case 'users.info': {
-        const p = this.person(str(a.user) ?? '');
-        if (!p) return { ok: false, error: 'user_not_found' };
-        return {
-          ok: true,
-          user: {
-            id: p.id,
-            team_id: TEAM_ID,
-            name: p.name,
-            real_name: p.realName,
-            deleted: false,
-            is_bot: false,
-            is_restricted: false,
-            is_ultra_restricted: false,
-            profile: { real_name: p.realName, display_name: p.name },
-          },
-        };
-      }
-      case 'usergroups.users.list': {
-        const users = USER_GROUPS[String(a.usergroup)];
-        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
-      }
-      case 'views.open':
-      case 'views.push': {
-        const trigger = this.triggers.get(String(a.trigger_id));
-        if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
-        this.triggers.delete(String(a.trigger_id));
-        if (trigger.until < this.now()) return { ok: false, error: 'expired_trigger_id' };
-        const view = asView(a.view);
-        if (!view) return { ok: false, error: 'invalid_arguments' };
-        const stack = method === 'views.open' ? [] : (this.modals.get(trigger.user) ?? []);
-        const id = `V0MODAL${++this.viewCounter}`;
-        stack.push({ id, view, errors: {} });
-        this.modals.set(trigger.user, stack);
-        this.changed();
-        return { ok: true, view: { ...view, id } };
-      }
-      case 'views.update': {
-        const view = asView(a.view);
-        for (const stack of this.modals.values()) {
-          const m = stack.find(
-            (s) => s.id === a.view_id || (a.external_id && s.view.external_id === a.external_id),
-          );
-          if (m && view) {
-            m.view = view;
-            m.errors = {};
-            this.changed();
-            return { ok: true, view: { ...view, id: m.id } };
-          }
-        }
-        return { ok: false, error: 'not_found' };
-      }
-      case 'views.publish': {
-        const view = asView(a.view);
-        const user = str(a.user_id);
-        if (!view || !user || !this.person(user)) return { ok: false, error: 'invalid_arguments' };
-        this.homes.set(user, view);
-        this.changed();
-        return { ok: true, view: { ...view, id: `V0HOME${user}` } };
-      }
-      default:
-        return { ok: false, error: 'unknown_method' };
     }
+    return { ok: false, error: 'not_found' };
+  }
+
+  private publishHome(a: Json): Json {
+    const view = asView(a.view);
+    const user = str(a.user_id);
+    if (!view || !user || !this.person(user)) return { ok: false, error: 'invalid_arguments' };
+    this.homes.set(user, view);
+    this.changed();
+    return { ok: true, view: { ...view, id: `V0HOME${user}` } };
   }
 
   /** An answer posted to a response_url (`respond()` in the bot). */
@@ -509,6 +536,15 @@ export class LocalSlack {
 
 export function dmChannel(user: string): string {
   return `D${user.slice(1)}`;
+}
+
+/** A user ID given as a channel means the DM with that user. */
+function channelOf(c: unknown): string {
+  return typeof c === 'string' && /^U/.test(c) ? dmChannel(c) : String(c ?? '');
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 function asView(v: unknown): Json | undefined {

@@ -1,5 +1,5 @@
 import { WorldBuilder } from './builder.js';
-import type { IdentitySpec, WorldSpec } from './spec.js';
+import type { IdentitySpec, KeySpec, SnapshotSpec, WorldSpec } from './spec.js';
 
 /*
  * ## The sandbox world (`SNAPSHOT_COPY_AWS=simulated`)
@@ -79,143 +79,160 @@ const roleFor = (externalId?: string) => ({
   ...(externalId ? { externalId } : {}),
 });
 
+const { prod, audit, staging } = DEMO_ACCOUNTS;
+
+const DEMO_KEY_SPECS: KeySpec[] = [
+  {
+    accountId: prod,
+    region: 'us-east-1',
+    keyId: DEMO_KEYS.prodEbs,
+    aliases: ['alias/prod-ebs'],
+    allowedAccounts: [audit, staging],
+    description: 'prod EBS',
+  },
+  {
+    accountId: prod,
+    region: 'us-east-1',
+    keyId: DEMO_KEYS.prodRestricted,
+    aliases: ['alias/prod-restricted'],
+    description: 'prod only',
+  },
+  {
+    accountId: audit,
+    region: 'us-west-2',
+    keyId: DEMO_KEYS.auditEbs,
+    aliases: ['alias/audit-ebs'],
+    description: 'audit EBS',
+  },
+  {
+    accountId: staging,
+    region: 'us-east-1',
+    keyId: DEMO_KEYS.stagingEbs,
+    aliases: ['alias/staging-ebs'],
+    allowedAccounts: [prod],
+    description: 'staging EBS',
+  },
+];
+
+/** A demo snapshot, its start time given as days before the world's `now`. */
+type DemoSnapshot = Omit<SnapshotSpec, 'startTime'> & { startTime: { daysAgo: number } };
+
+const daysAgo = (days: number) => ({ daysAgo: days });
+
+/** The db-cluster-1 group: one snapshot per volume, started together. */
+const DB_CLUSTER_SNAPSHOTS: DemoSnapshot[] = DEMO_SNAPSHOTS.dbCluster1.map((id, i) => ({
+  id,
+  ownerId: prod,
+  region: 'us-east-1',
+  volumeId: `vol-0db0c1a5e0000000${i + 1}`,
+  sizeGiB: i === 2 ? 50 : 100,
+  startTime: daysAgo(0.25),
+  description: `db-cluster-1 volume ${i + 1}`,
+  tags: { Group: 'db-cluster-1', Backup: 'daily', Name: `db-cluster-1-data-${i + 1}` },
+}));
+
+/** One snapshot per case the bot must handle: each key, a pending one, a shared one, another Region. */
+const SINGLE_SNAPSHOTS: DemoSnapshot[] = [
+  {
+    id: DEMO_SNAPSHOTS.unencrypted,
+    ownerId: prod,
+    region: 'us-east-1',
+    volumeId: 'vol-0a0000000000000a1',
+    sizeGiB: 20,
+    startTime: daysAgo(1),
+    description: 'app-logs',
+    tags: { Name: 'app-logs', Backup: 'weekly' },
+  },
+  {
+    id: DEMO_SNAPSHOTS.customerKey,
+    ownerId: prod,
+    region: 'us-east-1',
+    volumeId: 'vol-0c0000000000000c1',
+    sizeGiB: 40,
+    startTime: daysAgo(0.5),
+    description: 'payments',
+    kmsKeyId: 'alias/prod-ebs',
+    tags: { Name: 'payments', Backup: 'daily' },
+  },
+  {
+    id: DEMO_SNAPSHOTS.awsManagedKey,
+    ownerId: prod,
+    region: 'us-east-1',
+    volumeId: 'vol-0e0000000000000e1',
+    sizeGiB: 30,
+    startTime: daysAgo(2),
+    description: 'legacy (aws/ebs)',
+    encrypted: true,
+    tags: { Name: 'legacy' },
+  },
+  {
+    id: DEMO_SNAPSHOTS.restrictedKey,
+    ownerId: prod,
+    region: 'us-east-1',
+    volumeId: 'vol-0f0000000000000f1',
+    sizeGiB: 10,
+    startTime: daysAgo(1),
+    description: 'secrets',
+    kmsKeyId: 'alias/prod-restricted',
+    tags: { Name: 'secrets' },
+  },
+  {
+    id: DEMO_SNAPSHOTS.pending,
+    ownerId: prod,
+    region: 'us-east-1',
+    volumeId: 'vol-0d0000000000000d1',
+    sizeGiB: 200,
+    state: 'pending',
+    progress: 45,
+    startTime: daysAgo(0.01),
+    description: 'analytics (in progress)',
+    tags: { Name: 'analytics' },
+  },
+  {
+    id: DEMO_SNAPSHOTS.sharedFromStaging,
+    ownerId: staging,
+    region: 'us-east-1',
+    volumeId: 'vol-05000000000000051',
+    sizeGiB: 16,
+    startTime: daysAgo(3),
+    description: 'staging fixture data',
+    kmsKeyId: 'alias/staging-ebs',
+    sharedWith: [prod],
+    tags: { Name: 'staging-fixtures' },
+  },
+  {
+    id: DEMO_SNAPSHOTS.prodWest,
+    ownerId: prod,
+    region: 'us-west-2',
+    volumeId: 'vol-0b0000000000000b1',
+    sizeGiB: 8,
+    startTime: daysAgo(1),
+    description: 'west cache',
+    tags: { Name: 'west-cache' },
+  },
+];
+
 /** The sandbox world described above. `now` anchors the snapshots' start times. */
 export function demoWorld(now: number = Date.now()): WorldSpec {
-  const { prod, audit, staging } = DEMO_ACCOUNTS;
   const day = 24 * 3600 * 1000;
-  const at = (daysAgo: number) => new Date(now - daysAgo * day);
-  const group = DEMO_SNAPSHOTS.dbCluster1;
-  const b = new WorldBuilder()
-    .identity(SANDBOX_IDENTITY)
-    .account('999999999999', { alias: 'tools' })
+  const b = new WorldBuilder().identity(SANDBOX_IDENTITY);
+  addDemoAccounts(b);
+  for (const key of DEMO_KEY_SPECS) b.key(key);
+  for (const s of [...DB_CLUSTER_SNAPSHOTS, ...SINGLE_SNAPSHOTS]) {
+    b.snapshot({ ...s, startTime: new Date(now - s.startTime.daysAgo * day) });
+  }
+  return b.build();
+}
+
+function addDemoAccounts(b: WorldBuilder): void {
+  b.account('999999999999', { alias: 'tools' })
     .account(prod, { alias: 'prod', role: roleFor(DEMO_PROD_EXTERNAL_ID) })
     .account(audit, {
       alias: 'audit',
       role: roleFor(),
       regions: { 'us-west-2': { encryptionByDefault: true, defaultKmsKeyId: 'alias/audit-ebs' } },
     })
-    .account(staging, { alias: 'staging', role: roleFor() })
-    .key({
-      accountId: prod,
-      region: 'us-east-1',
-      keyId: DEMO_KEYS.prodEbs,
-      aliases: ['alias/prod-ebs'],
-      allowedAccounts: [audit, staging],
-      description: 'prod EBS',
-    })
-    .key({
-      accountId: prod,
-      region: 'us-east-1',
-      keyId: DEMO_KEYS.prodRestricted,
-      aliases: ['alias/prod-restricted'],
-      description: 'prod only',
-    })
-    .key({
-      accountId: audit,
-      region: 'us-west-2',
-      keyId: DEMO_KEYS.auditEbs,
-      aliases: ['alias/audit-ebs'],
-      description: 'audit EBS',
-    })
-    .key({
-      accountId: staging,
-      region: 'us-east-1',
-      keyId: DEMO_KEYS.stagingEbs,
-      aliases: ['alias/staging-ebs'],
-      allowedAccounts: [prod],
-      description: 'staging EBS',
-    });
-  group.forEach((id, i) => {
-    b.snapshot({
-      id,
-      ownerId: prod,
-      region: 'us-east-1',
-      volumeId: `vol-0db0c1a5e0000000${i + 1}`,
-      sizeGiB: i === 2 ? 50 : 100,
-      startTime: at(0.25),
-      description: `db-cluster-1 volume ${i + 1}`,
-      tags: { Group: 'db-cluster-1', Backup: 'daily', Name: `db-cluster-1-data-${i + 1}` },
-    });
-  });
-  return b
-    .snapshot({
-      id: DEMO_SNAPSHOTS.unencrypted,
-      ownerId: prod,
-      region: 'us-east-1',
-      volumeId: 'vol-0a0000000000000a1',
-      sizeGiB: 20,
-      startTime: at(1),
-      description: 'app-logs',
-      tags: { Name: 'app-logs', Backup: 'weekly' },
-    })
-    .snapshot({
-      id: DEMO_SNAPSHOTS.customerKey,
-      ownerId: prod,
-      region: 'us-east-1',
-      volumeId: 'vol-0c0000000000000c1',
-      sizeGiB: 40,
-      startTime: at(0.5),
-      description: 'payments',
-      kmsKeyId: 'alias/prod-ebs',
-      tags: { Name: 'payments', Backup: 'daily' },
-    })
-    .snapshot({
-      id: DEMO_SNAPSHOTS.awsManagedKey,
-      ownerId: prod,
-      region: 'us-east-1',
-      volumeId: 'vol-0e0000000000000e1',
-      sizeGiB: 30,
-      startTime: at(2),
-      description: 'legacy (aws/ebs)',
-      encrypted: true,
-      tags: { Name: 'legacy' },
-    })
-    .snapshot({
-      id: DEMO_SNAPSHOTS.restrictedKey,
-      ownerId: prod,
-      region: 'us-east-1',
-      volumeId: 'vol-0f0000000000000f1',
-      sizeGiB: 10,
-      startTime: at(1),
-      description: 'secrets',
-      kmsKeyId: 'alias/prod-restricted',
-      tags: { Name: 'secrets' },
-    })
-    .snapshot({
-      id: DEMO_SNAPSHOTS.pending,
-      ownerId: prod,
-      region: 'us-east-1',
-      volumeId: 'vol-0d0000000000000d1',
-      sizeGiB: 200,
-      state: 'pending',
-      progress: 45,
-      startTime: at(0.01),
-      description: 'analytics (in progress)',
-      tags: { Name: 'analytics' },
-    })
-    .snapshot({
-      id: DEMO_SNAPSHOTS.sharedFromStaging,
-      ownerId: staging,
-      region: 'us-east-1',
-      volumeId: 'vol-05000000000000051',
-      sizeGiB: 16,
-      startTime: at(3),
-      description: 'staging fixture data',
-      kmsKeyId: 'alias/staging-ebs',
-      sharedWith: [prod],
-      tags: { Name: 'staging-fixtures' },
-    })
-    .snapshot({
-      id: DEMO_SNAPSHOTS.prodWest,
-      ownerId: prod,
-      region: 'us-west-2',
-      volumeId: 'vol-0b0000000000000b1',
-      sizeGiB: 8,
-      startTime: at(1),
-      description: 'west cache',
-      tags: { Name: 'west-cache' },
-    })
-    .build();
+    .account(staging, { alias: 'staging', role: roleFor() });
 }
 
 /**
@@ -225,7 +242,6 @@ export function demoWorld(now: number = Date.now()): WorldSpec {
 export function demoConfigYaml(
   o: { approvers?: string[]; allowSelfApproval?: boolean; pollSeconds?: number } = {},
 ): string {
-  const { prod, audit, staging } = DEMO_ACCOUNTS;
   return `# Sandbox configuration matching the simulator's demo world (SNAPSHOT_COPY_AWS=simulated).
 slack:
   approvalsChannel: C0APPROVALS

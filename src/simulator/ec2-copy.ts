@@ -115,7 +115,38 @@ function incrementality(
   return { incremental: false, reason: `first copy of ${lineageOf(source)} to ${ctx.region}` };
 }
 
+interface CopyRequest {
+  sourceRegion: string;
+  sourceId: string;
+  encryptedParam: boolean;
+  kmsKeyId: string | undefined;
+  completionDurationMinutes: number | undefined;
+  description: string | undefined;
+  tags: Map<string, string>;
+}
+
+/** What the copy will be, decided at the call: AWS finds out only later that a key is unusable. */
+interface CopyPlan {
+  encrypted: boolean;
+  kmsKeyArn: string | undefined;
+  keyFailure: CopyRecord['keyFailure'];
+  incrementality: Pick<CopyRecord, 'incremental' | 'incrementalBase' | 'reason'>;
+  durationMs: number;
+}
+
 export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
+  const request = copyRequest(p);
+  const source = copyableSource(ctx, request);
+  if (p.bool('DryRun')) throw dryRun();
+  assertCopySlotFree(ctx);
+  const plan = planCopy(ctx, request, source);
+  const snapshot = pendingCopy(ctx, request, source, plan);
+  ctx.world.snapshots.set(snapshot.id, snapshot);
+  ctx.world.copyHistory.add(`${ctx.principal.accountId}|${ctx.region}|${lineageOf(source)}`);
+  return { snapshotId: snapshot.id, tagSet: tagSet(request.tags) };
+}
+
+function copyRequest(p: QueryParams): CopyRequest {
   const sourceRegion = required(p, 'SourceRegion');
   const sourceId = required(p, 'SourceSnapshotId');
   assertSnapshotId(sourceId);
@@ -134,7 +165,10 @@ export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
     throw new AwsError('InvalidParameterValue', 'The description must be at most 255 characters long.');
   }
   const tags = parseSnapshotTagSpecifications(p);
+  return { sourceRegion, sourceId, encryptedParam, kmsKeyId, completionDurationMinutes, description, tags };
+}
 
+function copyableSource(ctx: HandlerContext, { sourceId, sourceRegion }: CopyRequest): SnapshotRecord {
   const source = findVisible(ctx, sourceId, sourceRegion);
   if (source.state !== 'completed') {
     throw new AwsError('IncorrectState', `Snapshot is in invalid state - ${source.state}`);
@@ -146,61 +180,68 @@ export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
       `Snapshot ${source.id} is in the archive tier and cannot be copied. Restore it to the standard tier first (RestoreSnapshotTier).`,
     );
   }
-  if (p.bool('DryRun')) throw dryRun();
+  return source;
+}
 
-  const { world, now } = ctx;
+function assertCopySlotFree(ctx: HandlerContext): void {
   const dest = ctx.principal.accountId;
-  const limit = world.copyLimitFor(dest, ctx.region);
-  if (world.pendingCopies(dest, ctx.region) >= limit) {
+  const limit = ctx.world.copyLimitFor(dest, ctx.region);
+  if (ctx.world.pendingCopies(dest, ctx.region) >= limit) {
     throw new AwsError(
       'ResourceLimitExceeded',
       `Too many snapshot copies in progress. The limit is ${limit} for this destination region.`,
     );
   }
+}
 
-  const settings = world.regionSettings(dest, ctx.region);
+function planCopy(ctx: HandlerContext, request: CopyRequest, source: SnapshotRecord): CopyPlan {
+  const dest = ctx.principal.accountId;
+  const settings = ctx.world.regionSettings(dest, ctx.region);
   const outcome = copyEncryptionOutcome({
     sourceEncrypted: source.encrypted,
     sourceOwned: source.ownerId === dest,
-    encryptedParam,
-    kmsKeyIdGiven: kmsKeyId !== undefined,
+    encryptedParam: request.encryptedParam,
+    kmsKeyIdGiven: request.kmsKeyId !== undefined,
     encryptionByDefault: settings.encryptionByDefault ?? false,
   });
-  const target = targetKey(ctx, outcome, kmsKeyId, source);
+  const target = targetKey(ctx, outcome, request.kmsKeyId, source);
   const keyFailure = !sourceKeyUsable(ctx, source)
     ? 'source-key'
     : !target.usable
       ? 'destination-key'
       : undefined;
   const incr = incrementality(ctx, source, outcome.encrypted, target.arn);
+  const { completionDurationMinutes } = request;
   const durationMs = Math.max(
     1,
     ctx.behaviour.copyDuration({
       sizeGiB: source.sizeGiB,
       incremental: incr.incremental,
-      crossRegion: sourceRegion !== ctx.region,
+      crossRegion: request.sourceRegion !== ctx.region,
       ...(completionDurationMinutes !== undefined ? { completionDurationMinutes } : {}),
     }),
   );
-
-  const id = world.ids.snapshotId();
-  const copy: CopyRecord = {
-    snapshotId: id,
-    sourceSnapshotId: source.id,
-    sourceRegion,
-    sourceOwnerId: source.ownerId,
-    sourceVolumeId: lineageOf(source),
-    destinationAccountId: dest,
-    destinationRegion: ctx.region,
+  return {
     encrypted: outcome.encrypted,
-    ...incr,
-    startedAt: now,
+    kmsKeyArn: target.arn,
+    keyFailure,
+    incrementality: incr,
     durationMs,
   };
-  if (target.arn !== undefined) copy.kmsKeyArn = target.arn;
-  if (completionDurationMinutes !== undefined) copy.completionDurationMinutes = completionDurationMinutes;
-  if (keyFailure) copy.keyFailure = keyFailure;
+}
 
+/** The destination snapshot, `pending` from now, with the simulator's record of how it was made. */
+function pendingCopy(
+  ctx: HandlerContext,
+  request: CopyRequest,
+  source: SnapshotRecord,
+  plan: CopyPlan,
+): SnapshotRecord {
+  const { now } = ctx;
+  const { sourceRegion, description } = request;
+  const { durationMs } = plan;
+  const dest = ctx.principal.accountId;
+  const id = ctx.world.ids.snapshotId();
   const snapshot: SnapshotRecord = {
     id,
     ownerId: dest,
@@ -210,24 +251,48 @@ export function copySnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
     state: 'pending',
     progress: 0,
     storageTier: 'standard',
-    encrypted: outcome.encrypted,
+    encrypted: plan.encrypted,
     startTime: now,
     description:
       description ??
       `[Copied ${source.id} from ${sourceRegion}]${source.description ? ` ${source.description}` : ''}`,
-    tags,
+    tags: request.tags,
     sharedWith: new Set(),
     public: false,
     timeline: { startedAt: now, completeAt: now + durationMs },
-    copy,
+    copy: copyRecord(ctx, id, request, source, plan),
   };
-  if (outcome.encrypted && target.arn !== undefined) snapshot.kmsKeyArn = target.arn;
-  if (keyFailure && snapshot.timeline) {
+  if (plan.encrypted && plan.kmsKeyArn !== undefined) snapshot.kmsKeyArn = plan.kmsKeyArn;
+  if (plan.keyFailure && snapshot.timeline) {
     // Fails "a little later", and always before it could have completed.
     snapshot.timeline.failAt = now + Math.min(ctx.behaviour.keyFailureDelayMs, durationMs - 1);
     snapshot.timeline.failMessage = KEY_NOT_ACCESSIBLE;
   }
-  world.snapshots.set(id, snapshot);
-  world.copyHistory.add(`${dest}|${ctx.region}|${lineageOf(source)}`);
-  return { snapshotId: id, tagSet: tagSet(tags) };
+  return snapshot;
+}
+
+function copyRecord(
+  ctx: HandlerContext,
+  id: string,
+  { sourceRegion, completionDurationMinutes }: CopyRequest,
+  source: SnapshotRecord,
+  plan: CopyPlan,
+): CopyRecord {
+  const copy: CopyRecord = {
+    snapshotId: id,
+    sourceSnapshotId: source.id,
+    sourceRegion,
+    sourceOwnerId: source.ownerId,
+    sourceVolumeId: lineageOf(source),
+    destinationAccountId: ctx.principal.accountId,
+    destinationRegion: ctx.region,
+    encrypted: plan.encrypted,
+    ...plan.incrementality,
+    startedAt: ctx.now,
+    durationMs: plan.durationMs,
+  };
+  if (plan.kmsKeyArn !== undefined) copy.kmsKeyArn = plan.kmsKeyArn;
+  if (completionDurationMinutes !== undefined) copy.completionDurationMinutes = completionDurationMinutes;
+  if (plan.keyFailure) copy.keyFailure = plan.keyFailure;
+  return copy;
 }

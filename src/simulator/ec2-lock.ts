@@ -48,7 +48,29 @@ function invalid(name: string, value: string, expect: string): AwsError {
   );
 }
 
+interface LockRequest {
+  id: string;
+  mode: LockRecord['mode'];
+  days: number | undefined;
+  expiration: string | undefined;
+  coolOff: number | undefined;
+}
+
 export function lockSnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
+  const request = lockRequest(p);
+  const s = findOwned(ctx, request.id);
+  const { now } = ctx;
+  // A lock on a pending snapshot starts counting once the snapshot completes.
+  const start = s.state === 'completed' ? now : (s.timeline?.completeAt ?? now);
+  const expiresOn = lockExpiry(request, start, now);
+  assertLockChangeAllowed(s.lock, request.mode, expiresOn, now);
+  if (p.bool('DryRun')) throw dryRun();
+  const lock = newLock(request, s.lock, start, expiresOn, now);
+  s.lock = lock;
+  return lockXml(s, lock, now);
+}
+
+function lockRequest(p: QueryParams): LockRequest {
   const id = p.get('SnapshotId');
   if (id === undefined)
     throw new AwsError('MissingParameter', 'The request must contain the parameter SnapshotId');
@@ -78,20 +100,25 @@ export function lockSnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
     if (coolOff < 1 || coolOff > 72)
       throw invalid('CoolOffPeriod', String(coolOff), 'Specify 1 to 72 hours.');
   }
-  const s = findOwned(ctx, id);
-  const { now } = ctx;
-  // A lock on a pending snapshot starts counting once the snapshot completes.
-  const start = s.state === 'completed' ? now : (s.timeline?.completeAt ?? now);
-  let expiresOn: number;
-  if (expiration !== undefined) {
-    expiresOn = Date.parse(expiration);
-    if (Number.isNaN(expiresOn) || expiresOn <= now) {
-      throw invalid('ExpirationDate', expiration, 'The expiration date must be in the future.');
-    }
-  } else {
-    expiresOn = start + (days as number) * DAY_MS;
+  return { id, mode, days, expiration, coolOff };
+}
+
+function lockExpiry({ days, expiration }: LockRequest, start: number, now: number): number {
+  if (expiration === undefined) return start + (days as number) * DAY_MS;
+  const expiresOn = Date.parse(expiration);
+  if (Number.isNaN(expiresOn) || expiresOn <= now) {
+    throw invalid('ExpirationDate', expiration, 'The expiration date must be in the future.');
   }
-  const previous = s.lock;
+  return expiresOn;
+}
+
+/** Past its cooling-off period, a compliance lock can only be extended, in compliance mode. */
+function assertLockChangeAllowed(
+  previous: LockRecord | undefined,
+  mode: LockRecord['mode'],
+  expiresOn: number,
+  now: number,
+): void {
   if (previous && lockState(previous, now) === 'compliance' && expiresOn < previous.expiresOn) {
     throw new AwsError(
       'InvalidParameterValue',
@@ -104,7 +131,15 @@ export function lockSnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
       'A compliance-mode lock after its cooling-off period cannot change mode.',
     );
   }
-  if (p.bool('DryRun')) throw dryRun();
+}
+
+function newLock(
+  { mode, days, coolOff }: LockRequest,
+  previous: LockRecord | undefined,
+  start: number,
+  expiresOn: number,
+  now: number,
+): LockRecord {
   const lock: LockRecord = {
     mode,
     createdOn: previous?.createdOn ?? now,
@@ -116,8 +151,7 @@ export function lockSnapshot(ctx: HandlerContext, p: QueryParams): XmlObject {
     lock.coolOffHours = coolOff;
     lock.coolOffExpiresOn = now + coolOff * HOUR_MS;
   }
-  s.lock = lock;
-  return lockXml(s, lock, now);
+  return lock;
 }
 
 const LOCK_FILTERS: Record<string, (s: SnapshotRecord, lock: LockRecord, v: string, now: number) => boolean> =

@@ -10,7 +10,7 @@ import { AwsError } from './errors.js';
 import type { QueryParams } from './protocol/query.js';
 import { isoTime, type XmlObject } from './protocol/xml.js';
 import { parseTagSpecifications } from './tags.js';
-import type { VolumeRecord } from './world.js';
+import type { SnapshotRecord, VolumeRecord } from './world.js';
 
 const VOLUME_ID_RE = /^vol-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
@@ -36,7 +36,27 @@ export function volumeXml(v: VolumeRecord): XmlObject {
 }
 
 export function createVolume(ctx: HandlerContext, p: QueryParams): XmlObject {
-  const { world, now } = ctx;
+  const zone = availabilityZone(ctx, p);
+  const token = p.get('ClientToken');
+  const tokenKey = token === undefined ? undefined : `${ctx.principal.accountId}|${ctx.region}|${token}`;
+  const earlier = sameTokenVolume(ctx, tokenKey);
+  if (earlier) return volumeXml(earlier);
+  const snapshotId = p.get('SnapshotId');
+  const size = p.int('Size');
+  if (snapshotId === undefined && size === undefined) {
+    throw new AwsError('MissingParameter', 'The request must contain the parameter size or snapshotId');
+  }
+  const tags = parseTagSpecifications(p, 'volume');
+  const source = snapshotId === undefined ? undefined : restorableSnapshot(ctx, snapshotId, size);
+  if (p.bool('DryRun')) throw dryRun();
+  const encryption = volumeEncryption(ctx, p, source);
+  const volume = newVolume(ctx, { zone, size, volumeType: p.get('VolumeType'), tags, source, encryption });
+  ctx.world.volumes.set(volume.id, volume);
+  if (tokenKey !== undefined) ctx.world.volumeTokens.set(tokenKey, volume.id);
+  return volumeXml(volume);
+}
+
+function availabilityZone(ctx: HandlerContext, p: QueryParams): string {
   const zone = p.get('AvailabilityZone');
   if (zone === undefined) {
     throw new AwsError('MissingParameter', 'The request must contain the parameter AvailabilityZone');
@@ -44,76 +64,98 @@ export function createVolume(ctx: HandlerContext, p: QueryParams): XmlObject {
   if (!zone.startsWith(ctx.region) || !/^[a-z]$/.test(zone.slice(ctx.region.length))) {
     throw new AwsError('InvalidZone.NotFound', `The zone '${zone}' does not exist.`);
   }
-  const token = p.get('ClientToken');
-  const key = token === undefined ? undefined : `${ctx.principal.accountId}|${ctx.region}|${token}`;
-  const earlier = key === undefined ? undefined : world.volumeTokens.get(key);
-  if (earlier !== undefined) {
-    const v = world.volumes.get(earlier);
-    if (v) return volumeXml(v);
-  }
-  const snapshotId = p.get('SnapshotId');
-  const size = p.int('Size');
-  if (snapshotId === undefined && size === undefined) {
-    throw new AwsError('MissingParameter', 'The request must contain the parameter size or snapshotId');
-  }
-  const tags = parseTagSpecifications(p, 'volume');
-  const source = snapshotId === undefined ? undefined : findVisible(ctx, snapshotId);
-  if (source && source.state !== 'completed') {
+  return zone;
+}
+
+/** The volume an earlier call with the same ClientToken created: CreateVolume is idempotent by it. */
+function sameTokenVolume(ctx: HandlerContext, tokenKey: string | undefined): VolumeRecord | undefined {
+  const earlier = tokenKey === undefined ? undefined : ctx.world.volumeTokens.get(tokenKey);
+  return earlier === undefined ? undefined : ctx.world.volumes.get(earlier);
+}
+
+function restorableSnapshot(
+  ctx: HandlerContext,
+  snapshotId: string,
+  size: number | undefined,
+): SnapshotRecord {
+  const source = findVisible(ctx, snapshotId);
+  if (source.state !== 'completed') {
     throw new AwsError('IncorrectState', `Snapshot is in invalid state - ${source.state}`);
   }
-  if (source && size !== undefined && size < source.sizeGiB) {
+  if (size !== undefined && size < source.sizeGiB) {
     throw new AwsError(
       'InvalidParameterValue',
       `Volume of ${size}GiB is smaller than snapshot '${source.id}', expect size >= ${source.sizeGiB}GiB`,
     );
   }
-  if (p.bool('DryRun')) throw dryRun();
+  return source;
+}
+
+interface VolumeEncryption {
+  encrypted: boolean;
+  kmsKeyArn?: string;
+  /** False when the account cannot use a key the volume needs: creating it fails. */
+  usable: boolean;
+}
+
+function volumeEncryption(
+  ctx: HandlerContext,
+  p: QueryParams,
+  source: SnapshotRecord | undefined,
+): VolumeEncryption {
+  const { world } = ctx;
   const kmsKeyId = p.get('KmsKeyId');
   const encrypted = (source?.encrypted ?? false) || p.bool('Encrypted') === true;
-  let kmsKeyArn: string | undefined;
-  let usable = true;
-  if (encrypted) {
-    const scope = { accountId: ctx.principal.accountId, region: ctx.region };
-    const keyRecord =
-      kmsKeyId !== undefined
-        ? (() => {
-            const r = world.keys.resolve(kmsKeyId, scope);
-            return r.ok ? r.key : undefined;
-          })()
-        : source?.kmsKeyArn !== undefined
-          ? world.keys.all().find((k) => k.arn === source.kmsKeyArn)
-          : world.defaultEbsKey(scope.accountId, scope.region);
-    kmsKeyArn = keyRecord?.arn ?? source?.kmsKeyArn ?? kmsKeyId;
-    usable = keyRecord !== undefined && world.keys.usableBy(keyRecord, ctx.principal.accountId);
-    // Restoring re-reads the snapshot's data: its own key must be usable as well.
-    const sourceKey = source?.kmsKeyArn
-      ? world.keys.all().find((k) => k.arn === source.kmsKeyArn)
-      : undefined;
-    if (source?.encrypted && (!sourceKey || !world.keys.usableBy(sourceKey, ctx.principal.accountId)))
-      usable = false;
-  }
-  const id = world.ids.volumeId();
+  if (!encrypted) return { encrypted, usable: true };
+  const scope = { accountId: ctx.principal.accountId, region: ctx.region };
+  const keyRecord =
+    kmsKeyId !== undefined
+      ? (() => {
+          const r = world.keys.resolve(kmsKeyId, scope);
+          return r.ok ? r.key : undefined;
+        })()
+      : source?.kmsKeyArn !== undefined
+        ? world.keys.all().find((k) => k.arn === source.kmsKeyArn)
+        : world.defaultEbsKey(scope.accountId, scope.region);
+  const kmsKeyArn = keyRecord?.arn ?? source?.kmsKeyArn ?? kmsKeyId;
+  let usable = keyRecord !== undefined && world.keys.usableBy(keyRecord, ctx.principal.accountId);
+  // Restoring re-reads the snapshot's data: its own key must be usable as well.
+  const sourceKey = source?.kmsKeyArn ? world.keys.all().find((k) => k.arn === source.kmsKeyArn) : undefined;
+  if (source?.encrypted && (!sourceKey || !world.keys.usableBy(sourceKey, ctx.principal.accountId)))
+    usable = false;
+  return kmsKeyArn !== undefined ? { encrypted, kmsKeyArn, usable } : { encrypted, usable };
+}
+
+interface NewVolume {
+  zone: string;
+  size: number | undefined;
+  volumeType: string | undefined;
+  tags: Map<string, string>;
+  source: SnapshotRecord | undefined;
+  encryption: VolumeEncryption;
+}
+
+function newVolume(ctx: HandlerContext, v: NewVolume): VolumeRecord {
+  const { now } = ctx;
   const readyAt = now + ctx.behaviour.volumeCreateMs;
   const volume: VolumeRecord = {
-    id,
+    id: ctx.world.ids.volumeId(),
     ownerId: ctx.principal.accountId,
     region: ctx.region,
-    availabilityZone: zone,
-    sizeGiB: size ?? source?.sizeGiB ?? 1,
-    volumeType: p.get('VolumeType') ?? 'gp2',
+    availabilityZone: v.zone,
+    sizeGiB: v.size ?? v.source?.sizeGiB ?? 1,
+    volumeType: v.volumeType ?? 'gp2',
     state: 'creating',
     createTime: now,
-    encrypted,
-    tags,
-    timeline: usable
+    encrypted: v.encryption.encrypted,
+    tags: v.tags,
+    timeline: v.encryption.usable
       ? { availableAt: readyAt }
       : { failAt: now + Math.min(ctx.behaviour.keyFailureDelayMs, ctx.behaviour.volumeCreateMs) },
   };
-  if (source) volume.snapshotId = source.id;
-  if (kmsKeyArn !== undefined) volume.kmsKeyArn = kmsKeyArn;
-  world.volumes.set(id, volume);
-  if (key !== undefined) world.volumeTokens.set(key, id);
-  return volumeXml(volume);
+  if (v.source) volume.snapshotId = v.source.id;
+  if (v.encryption.kmsKeyArn !== undefined) volume.kmsKeyArn = v.encryption.kmsKeyArn;
+  return volume;
 }
 
 type VolumeFilter = (v: VolumeRecord, value: string) => boolean;

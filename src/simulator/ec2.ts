@@ -8,6 +8,7 @@ import { AWS_EBS_ALIAS, aliasArn } from './keys.js';
 import type { QueryParams } from './protocol/query.js';
 import type { XmlObject } from './protocol/xml.js';
 import { MAX_TAGS_PER_RESOURCE, parseTags } from './tags.js';
+import type { SnapshotRecord } from './world.js';
 
 export type Ec2Handler = (ctx: HandlerContext, p: QueryParams) => XmlObject;
 
@@ -31,10 +32,13 @@ function snapshotIdParam(p: QueryParams): string {
   return id;
 }
 
-/**
- * Two request forms exist: `OperationType` + `UserId.N` / `UserGroup.N`, and
- * `CreateVolumePermission.Add.N.UserId` / `.Remove.N.UserId` (or `.Group`).
- */
+type Permission = { userId?: string; group?: string };
+
+interface PermissionChanges {
+  add: Permission[];
+  remove: Permission[];
+}
+
 function modifySnapshotAttribute(ctx: HandlerContext, p: QueryParams): XmlObject {
   const s = findOwned(ctx, snapshotIdParam(p));
   // Attribute is optional here: the CreateVolumePermission.* form implies it.
@@ -44,8 +48,21 @@ function modifySnapshotAttribute(ctx: HandlerContext, p: QueryParams): XmlObject
       'Only createVolumePermission can be modified on snapshots.',
     );
   }
-  const add: Array<{ userId?: string; group?: string }> = [];
-  const remove: Array<{ userId?: string; group?: string }> = [];
+  const changes = permissionChanges(p);
+  validatePermissions(changes);
+  if (changes.add.length > 0 && s.encrypted) assertShareable(ctx, s, changes.add);
+  if (p.bool('DryRun')) throw dryRun();
+  applyPermissions(s, changes);
+  return { return: true };
+}
+
+/**
+ * Two request forms exist: `OperationType` + `UserId.N` / `UserGroup.N`, and
+ * `CreateVolumePermission.Add.N.UserId` / `.Remove.N.UserId` (or `.Group`).
+ */
+function permissionChanges(p: QueryParams): PermissionChanges {
+  const add: Permission[] = [];
+  const remove: Permission[] = [];
   const op = p.get('OperationType');
   if (op !== undefined) {
     if (op !== 'add' && op !== 'remove') {
@@ -66,6 +83,10 @@ function modifySnapshotAttribute(ctx: HandlerContext, p: QueryParams): XmlObject
       if (group !== undefined) list.push({ group });
     }
   }
+  return { add, remove };
+}
+
+function validatePermissions({ add, remove }: PermissionChanges): void {
   if (add.length === 0 && remove.length === 0) {
     throw new AwsError('MissingParameter', 'No create volume permissions to add or remove were specified.');
   }
@@ -77,19 +98,23 @@ function modifySnapshotAttribute(ctx: HandlerContext, p: QueryParams): XmlObject
       throw new AwsError('InvalidParameterValue', `Invalid group '${perm.group}'; the only group is 'all'.`);
     }
   }
-  if (add.length > 0 && s.encrypted) {
-    const key = ctx.world.keys.all().find((k) => k.arn === s.kmsKeyArn);
-    if (key?.keyManager === 'AWS') {
-      throw new AwsError(
-        'InvalidParameter',
-        "Snapshots encrypted with the AWS Managed CMK can't be shared. Specify another snapshot.",
-      );
-    }
-    if (add.some((perm) => perm.group === 'all')) {
-      throw new AwsError('InvalidParameter', 'Encrypted snapshots cannot be made public.');
-    }
+}
+
+/** An encrypted snapshot can be shared with accounts, but not under an AWS managed key, nor publicly. */
+function assertShareable(ctx: HandlerContext, s: SnapshotRecord, add: Permission[]): void {
+  const key = ctx.world.keys.all().find((k) => k.arn === s.kmsKeyArn);
+  if (key?.keyManager === 'AWS') {
+    throw new AwsError(
+      'InvalidParameter',
+      "Snapshots encrypted with the AWS Managed CMK can't be shared. Specify another snapshot.",
+    );
   }
-  if (p.bool('DryRun')) throw dryRun();
+  if (add.some((perm) => perm.group === 'all')) {
+    throw new AwsError('InvalidParameter', 'Encrypted snapshots cannot be made public.');
+  }
+}
+
+function applyPermissions(s: SnapshotRecord, { add, remove }: PermissionChanges): void {
   for (const perm of add) {
     if (perm.userId !== undefined) s.sharedWith.add(perm.userId);
     if (perm.group === 'all') s.public = true;
@@ -98,7 +123,6 @@ function modifySnapshotAttribute(ctx: HandlerContext, p: QueryParams): XmlObject
     if (perm.userId !== undefined) s.sharedWith.delete(perm.userId);
     if (perm.group === 'all') s.public = false;
   }
-  return { return: true };
 }
 
 function describeSnapshotAttribute(ctx: HandlerContext, p: QueryParams): XmlObject {

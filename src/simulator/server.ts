@@ -8,15 +8,13 @@ import {
   type HandlerContext,
 } from './behaviour.js';
 import { createSimClock, type SimClock } from './clock.js';
-import { EC2_ACTIONS } from './ec2.js';
 import { AwsError, isAwsError } from './errors.js';
-import { Faults, type ThrottleSettings, throttlingError } from './faults.js';
-import { authError, authenticate, parseAuthorization, type Service } from './identity.js';
-import { KMS_ACTIONS } from './kms.js';
+import { Faults, type ThrottleSettings } from './faults.js';
+import { authError, authenticate, parseAuthorization, type Service, type SigV4Scope } from './identity.js';
 import { QueryParams } from './protocol/query.js';
-import { ec2Error, ec2Response, stsError, stsResponse } from './protocol/xml.js';
+import { ec2Error, stsError } from './protocol/xml.js';
+import { type Routed, SERVICES } from './services.js';
 import type { WorldSpec } from './spec.js';
-import { STS_ACTIONS } from './sts.js';
 import { World } from './world.js';
 
 export interface SimulatorOptions {
@@ -85,13 +83,6 @@ export interface SimulatorHandle {
   close(): Promise<void>;
 }
 
-interface Routed {
-  service: Service;
-  action: string | undefined;
-  query?: QueryParams;
-  json?: Record<string, unknown>;
-}
-
 const KMS_TARGET_PREFIX = 'TrentService.';
 
 function route(req: IncomingMessage, body: string, scopeService: string | undefined): Routed {
@@ -122,19 +113,6 @@ function route(req: IncomingMessage, body: string, scopeService: string | undefi
           ? 'sts'
           : 'ec2';
   return { service, action: query.get('Action'), query };
-}
-
-function unknownAction(service: Service, action: string | undefined): AwsError {
-  if (action === undefined || action === '') {
-    return service === 'kms'
-      ? new AwsError('UnknownOperationException', '')
-      : new AwsError('MissingAction', 'The request must contain the parameter Action');
-  }
-  if (service === 'ec2')
-    return new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
-  if (service === 'sts')
-    return new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
-  return new AwsError('UnknownOperationException', '');
 }
 
 function internalError(service: Service): AwsError {
@@ -175,6 +153,35 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function newCallRecord(
+  seq: number,
+  time: number,
+  service: Service,
+  scope: SigV4Scope | undefined,
+): CallRecord {
+  const record: CallRecord = {
+    seq,
+    time,
+    service,
+    action: '',
+    region: scope?.region ?? 'us-east-1',
+    params: {},
+    outcome: 'ok',
+    httpStatus: 200,
+    answered: true,
+    dryRun: false,
+  };
+  if (scope) record.accessKeyId = scope.accessKeyId;
+  return record;
+}
+
+function describeCall(record: CallRecord, routed: Routed): void {
+  record.service = routed.service;
+  record.action = routed.action ?? '';
+  record.params = routed.query?.toRecord() ?? routed.json ?? {};
+  record.dryRun = routed.query?.bool('DryRun') === true;
+}
+
 /** Starts the simulator on a loopback port. All three services share it. */
 export async function startSimulator(options: SimulatorOptions): Promise<SimulatorHandle> {
   const clock = createSimClock(options.now);
@@ -206,82 +213,35 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const requestId = randomUUID();
     const now = clock.now();
     const scope = parseAuthorization(req.headers.authorization);
-    let routed: Routed = {
-      service: scope?.service === 'kms' ? 'kms' : scope?.service === 'sts' ? 'sts' : 'ec2',
-      action: undefined,
-    };
-    const record: CallRecord = {
-      seq: ++seq,
-      time: now,
-      service: routed.service,
-      action: '',
-      region: scope?.region ?? 'us-east-1',
-      params: {},
-      outcome: 'ok',
-      httpStatus: 200,
-      answered: true,
-      dryRun: false,
-    };
-    if (scope) record.accessKeyId = scope.accessKeyId;
+    // Until the request is routed, errors are answered in the format of the signed service.
+    let service: Service = scope?.service === 'kms' ? 'kms' : scope?.service === 'sts' ? 'sts' : 'ec2';
+    const record = newCallRecord(++seq, now, service, scope);
     calls.push(record);
     try {
-      routed = route(req, body, scope?.service);
-      record.service = routed.service;
-      record.action = routed.action ?? '';
-      record.params = routed.query?.toRecord() ?? routed.json ?? {};
-      record.dryRun = routed.query?.bool('DryRun') === true;
+      const routed = route(req, body, scope?.service);
+      service = routed.service;
+      describeCall(record, routed);
       const token = req.headers['x-amz-security-token'];
       const auth = authenticate(world, scope, typeof token === 'string' ? token : undefined, now);
       if (!auth.ok) throw authError(routed.service, auth.failure);
       record.accountId = auth.principal.accountId;
       world.refresh(now);
       const ctx: HandlerContext = { world, principal: auth.principal, region: record.region, now, behaviour };
-      const action = routed.action ?? '';
-      if (routed.service === 'kms') {
-        const handler = KMS_ACTIONS[action];
-        if (!handler) throw unknownAction('kms', routed.action);
-        if (faults.shouldThrottle(action)) throw throttlingError('kms');
-        const out = JSON.stringify(handler(ctx, routed.json ?? {}));
-        send(res, 200, 'application/x-amz-json-1.1', requestId, out);
-      } else if (routed.service === 'sts') {
-        const handler = STS_ACTIONS[action];
-        if (!handler) throw unknownAction('sts', routed.action);
-        if (faults.shouldThrottle(action)) throw throttlingError('sts');
-        send(res, 200, 'text/xml', requestId, stsResponse(action, requestId, handler(ctx, routed.query!)));
-      } else {
-        const handler = EC2_ACTIONS[action];
-        if (!handler) throw unknownAction('ec2', routed.action);
-        if (faults.shouldThrottle(action)) throw throttlingError('ec2');
-        // Tags given at creation are authorised as ec2:CreateTags too (with ec2:CreateAction).
-        const tagsOnCreate =
-          (action === 'CopySnapshot' || action === 'CreateVolume') &&
-          (routed.query?.structs('TagSpecification').length ?? 0) > 0;
-        if (
-          world.isDenied(auth.principal.accountId, action) ||
-          (tagsOnCreate && world.isDenied(auth.principal.accountId, 'CreateTags'))
-        ) {
-          throw new AwsError(
-            'UnauthorizedOperation',
-            'You are not authorized to perform this operation.',
-            403,
-          );
-        }
-        const out = ec2Response(action, requestId, handler(ctx, routed.query!));
-        if (action === 'CopySnapshot' && faults.takeDrop()) {
-          // The copy exists now; the caller never learns its ID (as when a connection dies mid-answer).
-          record.answered = false;
-          req.socket.destroy();
-          return;
-        }
-        send(res, 200, 'text/xml;charset=UTF-8', requestId, out);
+      const { contentType, answer } = SERVICES[routed.service];
+      const out = answer({ ctx, routed, requestId, faults });
+      if (out === undefined) {
+        record.answered = false;
+        req.socket.destroy();
+        return;
       }
+      send(res, 200, contentType, requestId, out);
     } catch (err) {
-      const awsErr = isAwsError(err) ? err : internalError(routed.service);
+      const awsErr = isAwsError(err) ? err : internalError(service);
       if (!isAwsError(err)) console.error('simulator: internal error', err);
       record.outcome = 'error';
       record.errorCode = awsErr.code;
       record.httpStatus = awsErr.status;
-      sendError(res, routed.service, awsErr, requestId);
+      sendError(res, service, awsErr, requestId);
     }
   }
 

@@ -26,7 +26,22 @@ function trusts(role: RoleRecord, ctx: HandlerContext): boolean {
   return role.trustedAccounts?.includes(p.accountId) ?? false;
 }
 
+interface AssumeRoleRequest {
+  roleArn: string;
+  sessionName: string;
+  duration: number;
+  externalId: string | undefined;
+}
+
 function assumeRole(ctx: HandlerContext, p: QueryParams): XmlObject {
+  const request = assumeRoleRequest(p);
+  const role = trustedRole(ctx, request);
+  checkSessionDuration(ctx, role, request.duration);
+  return startSession(ctx, role, request);
+}
+
+/** The parameters, validated in order: the first that fails is the error the caller sees. */
+function assumeRoleRequest(p: QueryParams): AssumeRoleRequest {
   const roleArn = p.get('RoleArn');
   const sessionName = p.get('RoleSessionName');
   if (roleArn === undefined) throw validationError('roleArn', null, 'Member must not be null');
@@ -34,6 +49,17 @@ function assumeRole(ctx: HandlerContext, p: QueryParams): XmlObject {
   if (roleArn.length < 20 || roleArn.length > 2048) {
     throw validationError('roleArn', roleArn, 'Member must have length greater than or equal to 20');
   }
+  validateSessionName(sessionName);
+  const duration = p.int('DurationSeconds') ?? 3600;
+  validateDuration(duration);
+  const externalId = p.get('ExternalId');
+  if (externalId !== undefined && (externalId.length < 2 || externalId.length > 1224)) {
+    throw validationError('externalId', externalId, 'Member must have length greater than or equal to 2');
+  }
+  return { roleArn, sessionName, duration, externalId };
+}
+
+function validateSessionName(sessionName: string): void {
   if (sessionName.length < 2) {
     throw validationError(
       'roleSessionName',
@@ -51,7 +77,9 @@ function assumeRole(ctx: HandlerContext, p: QueryParams): XmlObject {
       'Member must satisfy regular expression pattern: [\\w+=,.@-]*',
     );
   }
-  const duration = p.int('DurationSeconds') ?? 3600;
+}
+
+function validateDuration(duration: number): void {
   if (duration < 900) {
     throw validationError(
       'durationSeconds',
@@ -66,11 +94,9 @@ function assumeRole(ctx: HandlerContext, p: QueryParams): XmlObject {
       'Member must have value less than or equal to 43200',
     );
   }
-  const externalId = p.get('ExternalId');
-  if (externalId !== undefined && (externalId.length < 2 || externalId.length > 1224)) {
-    throw validationError('externalId', externalId, 'Member must have length greater than or equal to 2');
-  }
+}
 
+function trustedRole(ctx: HandlerContext, { roleArn, externalId }: AssumeRoleRequest): RoleRecord {
   const denied = new AwsError(
     'AccessDenied',
     `User: ${ctx.principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
@@ -82,7 +108,10 @@ function assumeRole(ctx: HandlerContext, p: QueryParams): XmlObject {
   // A missing role, an untrusted caller and a wrong ExternalId look the same to the caller.
   if (!role || !trusts(role, ctx)) throw denied;
   if (role.externalId !== undefined && role.externalId !== externalId) throw denied;
+  return role;
+}
 
+function checkSessionDuration(ctx: HandlerContext, role: RoleRecord, duration: number): void {
   const chained = ctx.principal.roleArn !== undefined;
   const max = chained ? CHAINED_MAX_SECONDS : (role.maxSessionDurationSeconds ?? 3600);
   if (duration > max) {
@@ -93,7 +122,14 @@ function assumeRole(ctx: HandlerContext, p: QueryParams): XmlObject {
         : 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     );
   }
+}
 
+/** Issues temporary credentials for the role session and answers with them. */
+function startSession(
+  ctx: HandlerContext,
+  role: RoleRecord,
+  { sessionName, duration }: AssumeRoleRequest,
+): XmlObject {
   const { world } = ctx;
   const lifetime = ctx.behaviour.sessionLifetimeSeconds ?? duration;
   const accessKeyId = world.ids.temporaryAccessKeyId();
