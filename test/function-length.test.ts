@@ -24,7 +24,6 @@ const LENGTH_DEBT = [
   'engine/dispatcher.ts start',
   'playground/local-slack.ts call',
   'reports/policies.ts runDrPolicy',
-  'requests/decisions.ts transaction(…)',
   'requests/filing.ts fileRequest',
   'simulator/demo.ts demoWorld',
   'simulator/ec2-copy.ts copySnapshot',

@@ -46,6 +46,7 @@ export function createRequests(d: {
     identities: messaging.identities,
     notify,
     presenter: messaging.presenter,
+    wording: messaging.wording,
     now,
     kickDispatcher: copies.copiesStartable,
     acksFirst: () => d.ackFirst.quiet(),
