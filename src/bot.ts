@@ -127,6 +127,7 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     aws,
     config,
     notify: messaging.notify,
+    wording: messaging.wording,
     log,
     metrics,
     now,

@@ -14,17 +14,12 @@ const SRC = resolve(import.meta.dirname, '../src');
 /** Where the bot still renders Slack mrkdwn outside `slack/` (formatting helpers, reply texts, view types). */
 const RENDERING_DEBT = [
   'reports/blocks.ts → blocks/format.ts',
-  'requests/copy-events.ts → blocks/format.ts',
-  'requests/copy-events.ts → blocks/thread.ts',
-  'requests/decisions.ts → blocks/format.ts',
   'requests/details.ts → blocks/view-model.ts',
   'requests/filing.ts → blocks/view-model.ts',
-  'requests/nudges.ts → blocks/format.ts',
   'requests/present.ts → blocks/approval-card.ts',
   'requests/present.ts → blocks/home.ts',
   'requests/present.ts → blocks/request.ts',
   'requests/present.ts → outbox.ts',
-  'requests/queue-notice.ts → blocks/thread.ts',
   'requests/views.ts → blocks/view-model.ts',
   'steps/intermediate.ts → blocks/format.ts',
   'steps/lock.ts → blocks/format.ts',

@@ -2,7 +2,6 @@ import { checkApprover, tally } from '../domain/approval.js';
 import type { ApprovalsConfig, Decision } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
 import type { Notifier, ReplyTo } from '../messages/notifier.js';
-import { mention } from '../slack/blocks/format.js';
 import type { CardCopy, DecisionRecord, RequestRecord, SlackRef, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
 import type { IdentityCheck, IdentityDirectory } from './identities.js';
@@ -384,7 +383,9 @@ export async function mayDecide(
  * Expires requests past their deadline (called on a timer and when a click finds one): each
  * expiry, its audit entry and its messages commit together.
  */
-export async function expire(deps: Pick<DecisionDeps, 'store' | 'notify' | 'now'>): Promise<number> {
+export async function expire(
+  deps: Pick<DecisionDeps, 'store' | 'notify' | 'wording' | 'now'>,
+): Promise<number> {
   return deps.store.transaction(async (tx) => {
     const notify = deps.notify.within(tx);
     const at = deps.now();
@@ -396,7 +397,7 @@ export async function expire(deps: Pick<DecisionDeps, 'store' | 'notify' | 'now'
       await notify.reply(
         r.n,
         r.originChannel,
-        `:hourglass: ${mention(r.requesterId)} ${requestLabel(r.n)} expired without enough approvals; nothing was copied.`,
+        deps.wording.expired({ n: r.n, requesterId: r.requesterId }),
         at,
         `expired:${r.n}`,
       );

@@ -14,6 +14,7 @@ import { CopyEventHandler } from '../requests/copy-events.js';
 import { expire } from '../requests/decisions.js';
 import { nudgeWaitingRequests } from '../requests/nudges.js';
 import { queueNotice } from '../requests/queue-notice.js';
+import type { RequestWording } from '../requests/wording.js';
 import { DRILL_STEP, drillHandler } from '../steps/drill.js';
 import { DELETE_INTERMEDIATE_STEP, deleteIntermediateHandler } from '../steps/intermediate.js';
 import { LOCK_STEP, lockHandler } from '../steps/lock.js';
@@ -38,6 +39,7 @@ export interface CopyEngineDeps {
   aws: AwsAccess;
   config: BotConfig;
   notify: Notifier;
+  wording: RequestWording;
   log: Logger;
   metrics: Metrics;
   now: () => Date;
@@ -61,7 +63,7 @@ export interface CopyEngine {
 }
 
 export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
-  const { store, config, notify, log, metrics, now, owner, pollIntervalMs } = d;
+  const { store, config, notify, wording, log, metrics, now, owner, pollIntervalMs } = d;
   const { accounts } = config;
   const gateway = d.aws.gateway;
   // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
@@ -109,6 +111,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     store,
     accounts,
     notify,
+    wording,
     log,
     metrics,
     now,
@@ -148,8 +151,8 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     now,
     pollIntervalMs,
     sweep: async () => {
-      await expire({ store, notify, now });
-      await nudgeWaitingRequests({ store, approvals: config.approvals, notify, now });
+      await expire({ store, notify, wording, now });
+      await nudgeWaitingRequests({ store, approvals: config.approvals, notify, wording, now });
     },
     steps,
     inbox: { resume: d.resumeIntents },
@@ -160,7 +163,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
   const copiesStartable = (n: number) => {
     void dispatcher
       .kick()
-      .then(() => queueNotice({ store, notify, now, limits }, n))
+      .then(() => queueNotice({ store, notify, wording, now, limits }, n))
       .catch((err: unknown) => log.error({ err, request: n }, 'filling slots after an approval failed'));
   };
   return { steps, dispatcher, engine, liveOwners, stepsAdded, copiesStartable };
