@@ -137,6 +137,7 @@ function assemble(o: BotOptions, { store, now, owner }: Basics) {
     aws,
     config,
     notify: messaging.notify,
+    wording: messaging.wording,
     log,
     metrics,
     now,

@@ -12,17 +12,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(import.meta.dirname, '../src');
 
 /** Where the bot still renders Slack mrkdwn outside `slack/` (formatting helpers, reply texts, view types). */
-const RENDERING_DEBT = [
-  'requests/copy-events.ts → blocks/format.ts',
-  'requests/copy-events.ts → blocks/thread.ts',
-  'requests/decisions.ts → blocks/format.ts',
-  'requests/nudges.ts → blocks/format.ts',
-  'requests/queue-notice.ts → blocks/thread.ts',
-  'requests/service.ts → blocks/format.ts',
-  'requests/service.ts → blocks/problems.ts',
-  'requests/service.ts → blocks/request.ts',
-  'requests/service.ts → blocks/thread.ts',
-].sort();
+const RENDERING_DEBT = [].sort();
 
 const INNER = ['domain', 'store', 'engine', 'inbox', 'messages'];
 const APPLICATION = ['requests', 'steps', 'reports'];

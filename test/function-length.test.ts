@@ -20,7 +20,6 @@ const LENGTH_DEBT = [
   'config/load.ts configFromObject',
   'domain/command.ts parseCopy',
   'domain/resolve.ts resolveRequest',
-  'requests/decisions.ts transaction(…)',
   'slack/blocks/modal.ts requestModal',
   'slack/listeners/actions.ts (anonymous)',
   'slack/listeners/actions.ts handle',

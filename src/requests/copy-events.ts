@@ -1,24 +1,24 @@
 import type { DrPolicyConfig } from '../config/schema.js';
 import { findAccount } from '../domain/resolve.js';
-import { type AccountConfig, requestLabel } from '../domain/types.js';
+import type { AccountConfig } from '../domain/types.js';
 import type { CopyEvents } from '../engine/events.js';
 import type { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
-import { escapeSlack, mention } from '../slack/blocks/format.js';
-import { completedReply, failedReply, keyFailureReply, startedReply } from '../slack/blocks/thread.js';
 import { scheduleIntermediateCleanup } from '../steps/intermediate.js';
 import { scheduleLock } from '../steps/lock.js';
 import { scheduleRetention } from '../steps/retention.js';
 import { scheduleUnshares } from '../steps/unshare.js';
 import type { CopyChange, Store } from '../store/port.js';
 import { detailsKeyOf, readDetails } from './details.js';
-import { toCopyView } from './views.js';
+import type { RequestWording } from './wording.js';
 
 export interface CopyEventDeps {
   store: Store;
   accounts: AccountConfig[];
   notify: Notifier;
+  /** What is said, in the words of the chat it is said in. */
+  wording: RequestWording;
   log: Logger;
   metrics: Metrics;
   now: () => Date;
@@ -40,14 +40,13 @@ export class CopyEventHandler implements CopyEvents {
   constructor(private readonly d: CopyEventDeps) {}
 
   async started({ copy, request }: CopyChange, tx: Store): Promise<void> {
-    const { now } = this.d;
+    const { now, wording } = this.d;
     const notify = this.d.notify.within(tx);
-    const view = toCopyView(copy, readDetails(request.details).encryption[detailsKeyOf(copy)]);
     const at = now();
     await notify.reply(
       request.n,
       request.originChannel,
-      startedReply(view),
+      wording.copyStarted(copy),
       at,
       `started:${copy.id}:${copy.newSnapshotId}`,
     );
@@ -68,7 +67,7 @@ export class CopyEventHandler implements CopyEvents {
       await notify.reply(
         request.n,
         request.originChannel,
-        `:double_vertical_bar: AWS's concurrent copy limit for ${escapeSlack(account)} ${region} is reached (copies made by AWS Backup, DLM or people count too). Copies to ${region} wait in the queue and start as slots free up; nothing failed.`,
+        this.d.wording.copyLimitReached({ account, region }),
         at,
         `copy-limit:${request.n}:${accountId}:${region}`,
       );
@@ -83,14 +82,14 @@ export class CopyEventHandler implements CopyEvents {
 
   async completed(change: CopyChange, tx: Store): Promise<void> {
     const { copy, request } = change;
-    const { now, metrics } = this.d;
+    const { now, metrics, wording } = this.d;
     const notify = this.d.notify.within(tx);
     metrics.copiesFinished.inc({ state: 'completed', code: '' });
     const at = now();
     await notify.reply(
       request.n,
       request.originChannel,
-      completedReply(toCopyView(copy)),
+      wording.copyCompleted(copy),
       at,
       `completed:${copy.id}`,
     );
@@ -110,27 +109,26 @@ export class CopyEventHandler implements CopyEvents {
 
   async failed(change: CopyChange, tx: Store): Promise<void> {
     const { copy, request } = change;
-    const { now, metrics, accounts } = this.d;
+    const { now, metrics, accounts, wording } = this.d;
     const notify = this.d.notify.within(tx);
     const code = copy.failure?.code ?? 'unknown';
     metrics.copiesFinished.inc({ state: 'failed', code });
     const at = now();
-    const view = toCopyView(copy);
     let text: string;
     if (code === 'key-not-accessible') {
       const destination = findAccount(accounts, copy.destination.accountId);
       const encryption = readDetails(request.details).encryption[detailsKeyOf(copy)];
       const targetKeyId = copy.kmsKeyId ?? encryption?.keyId;
       const sourceKeyAccountId = keyAccount(copy.source.kmsKeyId) ?? copy.source.accountId;
-      text = keyFailureReply({
-        copy: view,
+      text = wording.keyNotAccessible({
+        copy,
         requesterId: request.requesterId,
         ...(targetKeyId ? { targetKeyId } : {}),
         ...(destination?.roleArn ? { destinationRoleArn: destination.roleArn } : {}),
         ...(copy.source.encrypted ? { sourceKeyAccountId } : {}),
       });
     } else {
-      text = failedReply(view, request.requesterId);
+      text = wording.copyFailed({ copy, requesterId: request.requesterId });
     }
     await notify.reply(request.n, request.originChannel, text, at, `failed:${copy.id}`);
     await this.finish(change, tx);
@@ -168,12 +166,14 @@ export class CopyEventHandler implements CopyEvents {
     await notify.requestChanged(request.n, request.originChannel, at);
     if (requestStateChanged && (request.state === 'completed' || request.state === 'failed')) {
       const copies = await tx.getCopies(request.n);
-      const done = copies.filter((c) => c.state === 'completed').length;
-      const failed = copies.filter((c) => c.state === 'failed').length;
-      const text =
-        request.state === 'completed'
-          ? `:tada: ${mention(request.requesterId)} ${requestLabel(request.n)} completed: ${done} of ${copies.length} ${copies.length === 1 ? 'copy' : 'copies'} done.`
-          : `:x: ${mention(request.requesterId)} ${requestLabel(request.n)} finished with ${failed} failed ${failed === 1 ? 'copy' : 'copies'} (${done} done). The replies above say what to fix.`;
+      const text = this.d.wording.requestFinished({
+        n: request.n,
+        requesterId: request.requesterId,
+        state: request.state,
+        done: copies.filter((c) => c.state === 'completed').length,
+        failed: copies.filter((c) => c.state === 'failed').length,
+        total: copies.length,
+      });
       await notify.reply(request.n, request.originChannel, text, at, `finished:${request.n}`);
       await notify.homeChanged(request.requesterId, at);
     }

@@ -2,10 +2,10 @@ import { checkApprover, tally } from '../domain/approval.js';
 import type { ApprovalsConfig, Decision } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
 import type { Notifier, ReplyTo } from '../messages/notifier.js';
-import { escapeSlack, mention } from '../slack/blocks/format.js';
-import type { CardCopy, RequestRecord, SlackRef, Store } from '../store/port.js';
+import type { CardCopy, DecisionRecord, RequestRecord, SlackRef, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
 import type { IdentityCheck, IdentityDirectory } from './identities.js';
+import type { RequestWording } from './wording.js';
 
 export interface DecisionDeps {
   store: Store;
@@ -13,6 +13,8 @@ export interface DecisionDeps {
   directory: Pick<ApproverDirectory, 'isApproverOf'>;
   identities: Pick<IdentityDirectory, 'check'>;
   notify: Notifier;
+  /** What is said, in the words of the chat it is said in. */
+  wording: RequestWording;
   now: () => Date;
   /** An approval freed copies for the queue: fill slots now, not at the next tick. */
   onApproved: (n: number) => void;
@@ -90,145 +92,191 @@ export async function decide(
   asked: Asked,
   input: DecisionInput,
 ): Promise<DecisionResult> {
-  const label = requestLabel(input.n);
   // Outside the transaction: waiting for the card's record and the Slack look-ups take time.
   const seen = await getRequestOnceCardRecorded(deps.store, input.n, input.via);
   const who = seen ? await lookUpDecider(deps, seen, input.userId) : { isApprover: false };
   return deps.store.transaction(async (tx) => {
-    const notify = deps.notify.within(tx);
-    const at = deps.now();
-    const done = async (result: DecisionResult) => {
-      await finishIntent(tx, notify, asked, result.message, at);
-      return result;
-    };
-    const request = await tx.lockRequest(input.n);
-    const copies = request ? await dmCopiesFor(tx, request, input.via) : [];
-    if (
-      input.via &&
-      request &&
-      cardNotRecordedYet(request, copies, input.userId, input.via) &&
-      at.getTime() - asked.receivedAt.getTime() < CARD_PATIENCE_MS
-    ) {
-      // Slack shows a card the bot has not recorded yet: its post was taken over from a process
-      // killed between Slack's answer and the record (after a replica's 20 s message lease), or
-      // Slack answers slowly. Not a wrong button: the inbox retries the click (with backoff) until
-      // the card is recorded. Refusing it lost acknowledged clicks (found by `npm run chaos`).
-      throw new Error(`${label}'s approval card is not recorded yet; the click is carried out once it is`);
-    }
-    const refused = refusal(deps, request, input, who, copies);
-    if (refused) {
-      if (refused.audit) {
-        await tx.appendAudit({
-          at,
-          actor: input.userId,
-          action: 'approval.refused',
-          requestNumber: input.n,
-          detail: { decision: input.decision, reason: refused.message },
-        });
-      }
-      return done({ outcome: refused.outcome, message: refused.message });
-    }
-    if (!request) return done({ outcome: 'refused', message: `${label} does not exist.` });
-
-    if (request.expiresAt && request.expiresAt.getTime() <= at.getTime()) {
-      await expire({ ...deps, store: tx });
-      return done({ outcome: 'noop', message: `${label} expired without approval; nothing was changed.` });
-    }
-    if (input.decision === 'reject' && !input.reason) {
-      return done({
-        outcome: 'noop',
-        message: `To reject ${label}, click Reject and give the reason in the form; nothing was changed.`,
-      });
-    }
-
-    const { recorded } = await tx.recordDecision({
-      requestNumber: input.n,
-      userId: input.userId,
-      decision: input.decision,
-      at,
-      ...(input.reason ? { reason: input.reason } : {}),
-    });
-    if (!recorded)
-      return done({ outcome: 'noop', message: `You already decided on ${label}; it counts once.` });
-    await tx.appendAudit({
-      at,
-      actor: input.userId,
-      action: `request.${input.decision}`,
-      requestNumber: input.n,
-      detail: input.reason ? { reason: input.reason } : {},
-    });
-
-    const decisions = await tx.listDecisions(input.n);
-    const state = tally(decisions, request.requiredApprovals);
-    const channel = request.originChannel;
-    if (state === 'rejected') {
-      const moved = await tx.transitionRequest(input.n, {
-        from: ['pending_approval'],
-        to: 'rejected',
-        at,
-        patch: { closedBy: input.userId },
-      });
-      if (!moved)
-        return done({ outcome: 'noop', message: `${label} was decided meanwhile; nothing was changed.` });
-      await tx.appendAudit({
-        at,
-        actor: input.userId,
-        action: 'request.rejected',
-        requestNumber: input.n,
-        detail: { reason: input.reason },
-      });
-      await notify.cardChanged(input.n, at);
-      await notify.requestChanged(input.n, channel, at);
-      await notify.reply(
-        input.n,
-        channel,
-        `:no_entry: ${mention(request.requesterId)} ${label} was rejected by ${mention(input.userId)}: ${escapeSlack(input.reason ?? '')}`,
-        at,
-        `rejected:${input.n}`,
-      );
-      return done({ outcome: 'rejected', message: `You rejected ${label}.` });
-    }
-    if (state === 'approved') {
-      const approved = await tx.approveRequest(input.n, at);
-      if (!approved)
-        return done({ outcome: 'noop', message: `${label} was decided meanwhile; nothing was changed.` });
-      const by = decisions.filter((d) => d.decision === 'approve').map((d) => d.userId);
-      await tx.appendAudit({
-        at,
-        actor: input.userId,
-        action: 'request.approved',
-        requestNumber: input.n,
-        detail: {
-          approvers: by,
-          ...(request.resolved.reason ? { requestReason: request.resolved.reason } : {}),
-        },
-      });
-      await notify.cardChanged(input.n, at);
-      await notify.requestChanged(input.n, channel, at);
-      await notify.reply(
-        input.n,
-        channel,
-        `:white_check_mark: ${label} approved by ${by.map(mention).join(', ')}; copies are queued.`,
-        at,
-        `approved:${input.n}`,
-      );
-      tx.afterCommit(() => deps.onApproved(input.n));
-      return done({ outcome: 'approved', message: `You approved ${label}; its copies are queued.` });
-    }
-    const count = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.userId)).size;
-    await notify.cardChanged(input.n, at);
-    await notify.reply(
-      input.n,
-      channel,
-      `${mention(input.userId)} approved ${label} (${count}/${request.requiredApprovals}).`,
-      at,
-      `approval:${input.n}:${input.userId}`,
-    );
-    return done({
-      outcome: 'recorded',
-      message: `Your approval of ${label} is recorded (${count}/${request.requiredApprovals}).`,
-    });
+    const deciding: Deciding = { deps, tx, notify: deps.notify.within(tx), at: deps.now(), input };
+    const result = await decideLocked(deciding, asked, who);
+    await finishIntent(tx, deciding.notify, asked, result.message, deciding.at);
+    return result;
   });
+}
+
+/** One click being decided, inside its transaction. */
+interface Deciding {
+  deps: DecisionDeps;
+  tx: Store;
+  notify: Notifier;
+  at: Date;
+  input: DecisionInput;
+}
+
+/** Under the request's lock: refuses the click, finds it changes nothing, or records and counts it. */
+async function decideLocked(c: Deciding, asked: Asked, who: Decider): Promise<DecisionResult> {
+  const { deps, tx, input } = c;
+  const say = deps.wording;
+  const request = await tx.lockRequest(input.n);
+  const copies = request ? await dmCopiesFor(tx, request, input.via) : [];
+  if (
+    input.via &&
+    request &&
+    cardNotRecordedYet(request, copies, input.userId, input.via) &&
+    c.at.getTime() - asked.receivedAt.getTime() < CARD_PATIENCE_MS
+  ) {
+    // Slack shows a card the bot has not recorded yet: its post was taken over from a process
+    // killed between Slack's answer and the record (after a replica's 20 s message lease), or
+    // Slack answers slowly. Not a wrong button: the inbox retries the click (with backoff) until
+    // the card is recorded. Refusing it lost acknowledged clicks (found by `npm run chaos`).
+    throw new Error(
+      `${requestLabel(input.n)}'s approval card is not recorded yet; the click is carried out once it is`,
+    );
+  }
+  const refused = refusal(deps, request, input, who, copies);
+  if (refused) {
+    if (refused.audit) await auditRefusal(c, refused.message);
+    return { outcome: refused.outcome, message: refused.message };
+  }
+  if (!request) return { outcome: 'refused', message: say.noSuchRequest(input.n) };
+  const unchanged = await changesNothing(c, request);
+  if (unchanged) return unchanged;
+  if (!(await recordDecision(c))) return { outcome: 'noop', message: say.alreadyDecided(input.n) };
+
+  const decisions = await tx.listDecisions(input.n);
+  const state = tally(decisions, request.requiredApprovals);
+  if (state === 'rejected') return reject(c, request);
+  if (state === 'approved') return approve(c, request, decisions);
+  return countApproval(c, request, decisions);
+}
+
+async function auditRefusal({ tx, at, input }: Deciding, reason: string): Promise<void> {
+  await tx.appendAudit({
+    at,
+    actor: input.userId,
+    action: 'approval.refused',
+    requestNumber: input.n,
+    detail: { decision: input.decision, reason },
+  });
+}
+
+/** A click on an expired request (it is expired now), or a rejection without its reason. */
+async function changesNothing(c: Deciding, request: RequestRecord): Promise<DecisionResult | undefined> {
+  const { deps, tx, at, input } = c;
+  if (request.expiresAt && request.expiresAt.getTime() <= at.getTime()) {
+    await expire({ ...deps, store: tx });
+    return { outcome: 'noop', message: deps.wording.expiredUnapproved(input.n) };
+  }
+  if (input.decision === 'reject' && !input.reason) {
+    return { outcome: 'noop', message: deps.wording.rejectNeedsReason(input.n) };
+  }
+  return undefined;
+}
+
+/** Records the click and its audit entry; false when this approver had decided already. */
+async function recordDecision({ tx, at, input }: Deciding): Promise<boolean> {
+  const { recorded } = await tx.recordDecision({
+    requestNumber: input.n,
+    userId: input.userId,
+    decision: input.decision,
+    at,
+    ...(input.reason ? { reason: input.reason } : {}),
+  });
+  if (!recorded) return false;
+  await tx.appendAudit({
+    at,
+    actor: input.userId,
+    action: `request.${input.decision}`,
+    requestNumber: input.n,
+    detail: input.reason ? { reason: input.reason } : {},
+  });
+  return true;
+}
+
+async function reject(c: Deciding, request: RequestRecord): Promise<DecisionResult> {
+  const { deps, tx, notify, at, input } = c;
+  const say = deps.wording;
+  const moved = await tx.transitionRequest(input.n, {
+    from: ['pending_approval'],
+    to: 'rejected',
+    at,
+    patch: { closedBy: input.userId },
+  });
+  if (!moved) return { outcome: 'noop', message: say.decidedMeanwhile(input.n) };
+  await tx.appendAudit({
+    at,
+    actor: input.userId,
+    action: 'request.rejected',
+    requestNumber: input.n,
+    detail: { reason: input.reason },
+  });
+  await notify.cardChanged(input.n, at);
+  await notify.requestChanged(input.n, request.originChannel, at);
+  await notify.reply(
+    input.n,
+    request.originChannel,
+    say.rejected({
+      n: input.n,
+      requesterId: request.requesterId,
+      by: input.userId,
+      reason: input.reason ?? '',
+    }),
+    at,
+    `rejected:${input.n}`,
+  );
+  return { outcome: 'rejected', message: say.youRejected(input.n) };
+}
+
+async function approve(
+  c: Deciding,
+  request: RequestRecord,
+  decisions: DecisionRecord[],
+): Promise<DecisionResult> {
+  const { deps, tx, notify, at, input } = c;
+  const say = deps.wording;
+  const approved = await tx.approveRequest(input.n, at);
+  if (!approved) return { outcome: 'noop', message: say.decidedMeanwhile(input.n) };
+  const by = decisions.filter((d) => d.decision === 'approve').map((d) => d.userId);
+  await tx.appendAudit({
+    at,
+    actor: input.userId,
+    action: 'request.approved',
+    requestNumber: input.n,
+    detail: {
+      approvers: by,
+      ...(request.resolved.reason ? { requestReason: request.resolved.reason } : {}),
+    },
+  });
+  await notify.cardChanged(input.n, at);
+  await notify.requestChanged(input.n, request.originChannel, at);
+  await notify.reply(
+    input.n,
+    request.originChannel,
+    say.approved({ n: input.n, by }),
+    at,
+    `approved:${input.n}`,
+  );
+  tx.afterCommit(() => deps.onApproved(input.n));
+  return { outcome: 'approved', message: say.youApproved(input.n) };
+}
+
+/** An approval that does not yet make up the number required. */
+async function countApproval(
+  { deps, notify, at, input }: Deciding,
+  request: RequestRecord,
+  decisions: DecisionRecord[],
+): Promise<DecisionResult> {
+  const say = deps.wording;
+  const approvals = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.userId)).size;
+  const required = request.requiredApprovals;
+  await notify.cardChanged(input.n, at);
+  await notify.reply(
+    input.n,
+    request.originChannel,
+    say.approvalCounted({ n: input.n, by: input.userId, approvals, required }),
+    at,
+    `approval:${input.n}:${input.userId}`,
+  );
+  return { outcome: 'recorded', message: say.yourApprovalRecorded({ n: input.n, approvals, required }) };
 }
 
 interface Decider {
@@ -252,25 +300,19 @@ async function lookUpDecider(
  * `audit`: a refusal of the person (kept on the record), not of a stale or foreign button.
  */
 function refusal(
-  deps: Pick<DecisionDeps, 'approvals'>,
+  deps: Pick<DecisionDeps, 'approvals' | 'wording'>,
   request: RequestRecord | undefined,
   input: DecisionInput,
   who: Decider,
   copies: CardCopy[],
 ): { outcome: 'refused' | 'noop'; message: string; audit?: true } | undefined {
-  const label = requestLabel(input.n);
-  if (!request) return { outcome: 'refused', message: `${label} does not exist.` };
+  const say = deps.wording;
+  if (!request) return { outcome: 'refused', message: say.noSuchRequest(input.n) };
   if (input.via && !isCardOf(request, copies, input.userId, input.via)) {
-    return {
-      outcome: 'refused',
-      message: `That button does not belong to ${label}'s approval card; nothing was changed.`,
-    };
+    return { outcome: 'refused', message: say.notThisCard(input.n) };
   }
   if (request.state !== 'pending_approval') {
-    return {
-      outcome: 'noop',
-      message: `${label} is already ${request.state.replace('_', ' ')}; nothing was changed.`,
-    };
+    return { outcome: 'noop', message: say.alreadyClosed(input.n, request.state) };
   }
   const verdict = checkApprover({
     userId: input.userId,
@@ -326,7 +368,7 @@ function cardNotRecordedYet(
  * form is decided again under the request's lock.
  */
 export async function mayDecide(
-  deps: Pick<DecisionDeps, 'store' | 'approvals' | 'directory' | 'identities' | 'now'>,
+  deps: Pick<DecisionDeps, 'store' | 'approvals' | 'directory' | 'identities' | 'wording' | 'now'>,
   input: DecisionInput,
 ): Promise<boolean> {
   const request = await deps.store.getRequest(input.n);
@@ -341,7 +383,9 @@ export async function mayDecide(
  * Expires requests past their deadline (called on a timer and when a click finds one): each
  * expiry, its audit entry and its messages commit together.
  */
-export async function expire(deps: Pick<DecisionDeps, 'store' | 'notify' | 'now'>): Promise<number> {
+export async function expire(
+  deps: Pick<DecisionDeps, 'store' | 'notify' | 'wording' | 'now'>,
+): Promise<number> {
   return deps.store.transaction(async (tx) => {
     const notify = deps.notify.within(tx);
     const at = deps.now();
@@ -353,7 +397,7 @@ export async function expire(deps: Pick<DecisionDeps, 'store' | 'notify' | 'now'
       await notify.reply(
         r.n,
         r.originChannel,
-        `:hourglass: ${mention(r.requesterId)} ${requestLabel(r.n)} expired without enough approvals; nothing was copied.`,
+        deps.wording.expired({ n: r.n, requesterId: r.requesterId }),
         at,
         `expired:${r.n}`,
       );

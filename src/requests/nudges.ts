@@ -6,15 +6,16 @@
  */
 import { mayStillApprove } from '../domain/approval.js';
 import type { ApprovalsConfig } from '../domain/types.js';
-import { requestLabel } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
-import { mention } from '../slack/blocks/format.js';
 import type { ApprovalNudge, RequestRecord, Store } from '../store/port.js';
+import type { RequestWording } from './wording.js';
 
 export interface NudgeDeps {
   store: Store;
   approvals: ApprovalsConfig;
   notify: Notifier;
+  /** What is said, in the words of the chat it is said in. */
+  wording: RequestWording;
   now: () => Date;
 }
 
@@ -40,7 +41,7 @@ async function sendDue(deps: NudgeDeps, kind: ApprovalNudge, hours: number): Pro
       const approved = (await tx.listDecisions(request.n))
         .filter((d) => d.decision === 'approve')
         .map((d) => d.userId);
-      const nudge = nudgeOf(kind, deps.approvals, request, hours, approved);
+      const nudge = nudgeOf(deps, kind, request, hours, approved);
       await tx.appendAudit({
         at,
         actor: 'bot',
@@ -61,18 +62,16 @@ async function sendDue(deps: NudgeDeps, kind: ApprovalNudge, hours: number): Pro
 }
 
 function nudgeOf(
+  { approvals, wording }: Pick<NudgeDeps, 'approvals' | 'wording'>,
   kind: ApprovalNudge,
-  approvals: ApprovalsConfig,
   request: RequestRecord,
   hours: number,
   approved: string[],
 ): { text: string; action: string; detail: Record<string, unknown>; dedupeKey: string } {
-  const label = requestLabel(request.n);
-  const waited = `has waited ${hoursText(hours)} for approval`;
   if (kind === 'escalate') {
     const to = approvals.escalateTo ?? [];
     return {
-      text: `:rotating_light: ${label} ${waited}: escalated to ${to.map(mention).join(', ')}, who may now approve it too.`,
+      text: wording.escalation({ n: request.n, waitedHours: hours, escalateTo: to }),
       action: 'approval.escalated',
       detail: { escalateTo: to, afterHours: hours },
       dedupeKey: `escalated:${request.n}`,
@@ -83,18 +82,17 @@ function nudgeOf(
     approvedBy: approved,
     escalated: request.escalatedAt !== null,
   });
-  const mayApprove = who.length
-    ? `${who.map(mention).join(', ')} may still approve it.`
-    : 'Nobody configured may approve it any more: ask an admin to add approvers.';
   return {
-    text: `:bell: ${label} from ${mention(request.requesterId)} ${waited} (${approved.length}/${request.requiredApprovals}). ${mayApprove}`,
+    text: wording.reminder({
+      n: request.n,
+      requesterId: request.requesterId,
+      waitedHours: hours,
+      approvals: approved.length,
+      required: request.requiredApprovals,
+      mayApprove: who,
+    }),
     action: 'approval.reminded',
     detail: { mayApprove: who, afterHours: hours },
     dedupeKey: `reminded:${request.n}`,
   };
-}
-
-function hoursText(hours: number): string {
-  if (hours < 1) return `${Math.round(hours * 60)} minutes`;
-  return `${hours} hour${hours === 1 ? '' : 's'}`;
 }

@@ -1,5 +1,4 @@
 import type { SlackUserFacts, Workspace } from '../domain/identity.js';
-import type { RequestView } from '../domain/request-view.js';
 import type { AccountConfig, SourceSelector, SourceSnapshot, Tag } from '../domain/types.js';
 
 /** Who is in a Slack user group (`usergroups.users.list`): approvers listed as S… groups. */
@@ -11,11 +10,6 @@ export interface UserGroups {
 export interface SlackUsers {
   userInfo(userId: string): Promise<SlackUserFacts>;
   workspace(): Promise<Workspace>;
-}
-
-/** A request as people are shown it, loaded when asked for (the Slack adapter's presenter is one). */
-export interface RequestViews {
-  view(n: number): Promise<{ view: RequestView } | undefined>;
 }
 
 /** The parameters of a CopySnapshot as the engine will send them, for its DryRun at filing. */

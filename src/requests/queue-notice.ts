@@ -1,8 +1,7 @@
 import { estimateStart, slotLimit } from '../domain/slots.js';
 import type { Notifier } from '../messages/notifier.js';
-import { queuedReply } from '../slack/blocks/thread.js';
 import type { SlotLimits, Store } from '../store/port.js';
-import { toCopyView } from './views.js';
+import type { QueuedCopy, RequestWording } from './wording.js';
 
 /** Used for the estimate until the bot has completed copies of its own to learn from. */
 const DEFAULT_TYPICAL_COPY_MS = 30 * 60_000;
@@ -12,7 +11,7 @@ const DEFAULT_TYPICAL_COPY_MS = 30 * 60_000;
  * destination's queue and a rough start estimate (SPEC §5.4), learned from recent copies there.
  */
 export async function queueNotice(
-  deps: { store: Store; notify: Notifier; now: () => Date; limits: SlotLimits },
+  deps: { store: Store; notify: Notifier; wording: RequestWording; now: () => Date; limits: SlotLimits },
   n: number,
 ): Promise<void> {
   const { store, notify, now } = deps;
@@ -21,7 +20,7 @@ export async function queueNotice(
   const queued = (await store.getCopies(n)).filter((c) => c.state === 'queued' && c.afterCopyId === null);
   if (!request || queued.length === 0) return;
   const queues = await store.queueSnapshot();
-  const lines: string[] = [];
+  const told: QueuedCopy[] = [];
   for (const copy of queued) {
     const q = queues.find(
       (x) => x.accountId === copy.destination.accountId && x.region === copy.destination.region,
@@ -46,14 +45,13 @@ export async function queueNotice(
       copy.destination.region,
     );
     const estimate = position ? estimateStart(position, limit, q?.inFlight ?? 0, typical) : undefined;
-    lines.push(
-      queuedReply({
-        ...toCopyView(copy, undefined, position),
-        ...(estimate ? { estimateStartMs: estimate } : {}),
-      }),
-    );
+    told.push({
+      copy,
+      ...(position ? { position } : {}),
+      ...(estimate ? { estimateStartMs: estimate } : {}),
+    });
   }
-  await notify.reply(n, request.originChannel, lines.join('\n'), now(), `queued:${n}`);
+  await notify.reply(n, request.originChannel, deps.wording.copiesQueued(told), now(), `queued:${n}`);
   // Nothing of it could start: the request waits in the queue (SPEC §5: approved → queued → copying).
   // A copy that started meanwhile moved it to `copying` already, and `from` keeps it there.
   if (await store.transitionRequest(n, { from: ['approved'], to: 'queued', at: now() })) {

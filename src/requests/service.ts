@@ -4,15 +4,10 @@ import { missingReasonProblem } from '../domain/approval.js';
 import type { PricingConfig } from '../domain/cost.js';
 import { type ResolveProblem, resolveRequest } from '../domain/resolve.js';
 import type { AccountConfig, ApprovalsConfig, CopyRequestSpec } from '../domain/types.js';
-import { requestLabel } from '../domain/types.js';
 import type { Notifier } from '../messages/notifier.js';
-import { escapeSlack } from '../slack/blocks/format.js';
-import { problemsText } from '../slack/blocks/problems.js';
-import { copyLine, route } from '../slack/blocks/request.js';
-import { cancelledReply } from '../slack/blocks/thread.js';
 import { scheduleIntermediateCleanup } from '../steps/intermediate.js';
 import { scheduleUnshares } from '../steps/unshare.js';
-import type { Store } from '../store/port.js';
+import type { CopyRecord, DestinationQueue, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
 import {
   type Asked,
@@ -25,8 +20,8 @@ import {
 import { readDetails } from './details.js';
 import { fileRequest, receiptText } from './filing.js';
 import type { IdentityDirectory } from './identities.js';
-import type { FilingAws, RequestViews } from './ports.js';
-import { toCopyView } from './views.js';
+import type { FilingAws } from './ports.js';
+import type { RecentRequest, RequestWording } from './wording.js';
 
 export interface RequestServiceDeps {
   store: Store;
@@ -38,7 +33,8 @@ export interface RequestServiceDeps {
   directory: ApproverDirectory;
   identities: IdentityDirectory;
   notify: Notifier;
-  presenter: RequestViews;
+  /** What is said, in the words of the chat it is said in. */
+  wording: RequestWording;
   now: () => Date;
   /** Copies became startable (approval): fill free slots at once. */
   kickDispatcher: (n: number) => void;
@@ -94,7 +90,7 @@ export class RequestService {
   }
 
   report(): Promise<{ text: string; blocks?: unknown[] }> {
-    return this.d.report?.() ?? Promise.resolve({ text: 'No DR report is configured.' });
+    return this.d.report?.() ?? Promise.resolve({ text: this.d.wording.noReport() });
   }
 
   /**
@@ -111,7 +107,7 @@ export class RequestService {
     }
     const resolved = this.resolve(spec);
     if (!resolved.ok)
-      return this.answer(asked, problemsText(resolved.problems.map((p: ResolveProblem) => p.message)));
+      return this.answer(asked, d.wording.problems(resolved.problems.map((p: ResolveProblem) => p.message)));
     let result: Awaited<ReturnType<typeof fileRequest>>;
     try {
       result = await this.fileFromIntent(asked, resolved, requesterId, channel);
@@ -119,12 +115,9 @@ export class RequestService {
       // AWS said no (a role it will not let the bot assume, a denied read): tell the requester at
       // once. Anything else (the database away) is retried from the record by the inbox.
       if (!(err instanceof AwsError)) throw err;
-      return this.answer(
-        asked,
-        `:x: The request could not be filed: ${escapeSlack(err.message)}. Nothing was filed; try again.`,
-      );
+      return this.answer(asked, d.wording.notFiled(err.message));
     }
-    if (!result.ok) await this.answer(asked, problemsText(result.problems));
+    if (!result.ok) await this.answer(asked, d.wording.problems(result.problems));
   }
 
   private fileFromIntent(
@@ -160,13 +153,7 @@ export class RequestService {
             await notify.requestPosted(n, channel, at);
             await notify.cardPosted(n, at);
             if (warnings.length) {
-              await notify.reply(
-                n,
-                channel,
-                warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
-                at,
-                `warnings:${n}`,
-              );
+              await notify.reply(n, channel, d.wording.filingWarnings(warnings), at, `warnings:${n}`);
             }
             await this.refreshHomes(notify, [requesterId], at);
             await finishIntent(tx, notify, asked, receiptText(request, d.approvalsChannel, warnings), at);
@@ -197,6 +184,7 @@ export class RequestService {
         directory: d.directory,
         identities: d.identities,
         notify: d.notify,
+        wording: d.wording,
         now: d.now,
         onApproved: (n) => d.kickDispatcher(n),
       },
@@ -217,33 +205,46 @@ export class RequestService {
   }
 
   async status(userId: string, n?: number): Promise<string> {
-    const { store, presenter } = this.d;
+    const { store, wording } = this.d;
     if (n !== undefined) {
-      const loaded = await presenter.view(n);
-      if (!loaded) return `${requestLabel(n)} does not exist.`;
-      const { view } = loaded;
-      return [
-        `*${requestLabel(n)}* · ${route(view)} · ${view.state.replace('_', ' ')}`,
-        ...view.copies.map(copyLine),
-      ].join('\n');
+      const request = await store.getRequest(n);
+      if (!request) return wording.noSuchRequest(n);
+      return wording.requestStatus({ request, copies: await this.copiesInQueue(n) });
     }
     const mine = await store.listRequests({ requesterId: userId, limit: 10 });
-    if (mine.length === 0)
-      return 'You have no snapshot copy requests yet. `/snapshot-copy help` shows how to file one.';
-    const lines = [];
+    if (mine.length === 0) return wording.noRequestsYet();
+    const recent: RecentRequest[] = [];
     for (const r of mine) {
-      const copies = (await presenter.view(r.n))?.view.copies ?? [];
-      const done = copies.filter((c) => c.state === 'completed').length;
-      const positions = copies
-        .filter((c) => c.state === 'queued')
-        .map((c) =>
-          c.queuePosition ? `#${c.queuePosition} in ${c.destinationRegion}` : c.destinationRegion,
-        );
-      lines.push(
-        `*${requestLabel(r.n)}* · ${r.state.replace('_', ' ')} · ${done}/${copies.length} copied${positions.length ? ` · ${positions.length} queued (${positions.join(', ')})` : ''}`,
-      );
+      const copies = await this.copiesInQueue(r.n);
+      recent.push({
+        n: r.n,
+        state: r.state,
+        done: copies.filter(({ copy }) => copy.state === 'completed').length,
+        total: copies.length,
+        queued: copies
+          .filter(({ copy }) => copy.state === 'queued')
+          .map(({ copy, position }) => ({
+            region: copy.destination.region,
+            ...(position ? { position } : {}),
+          })),
+      });
     }
-    return ['Your recent requests (`/snapshot-copy status R-<n>` for details):', ...lines].join('\n');
+    return wording.recentRequests(recent);
+  }
+
+  /** A request's copies, the queued ones with their place in their destination's queue. */
+  private async copiesInQueue(n: number): Promise<Array<{ copy: CopyRecord; position?: number }>> {
+    const { store } = this.d;
+    const copies = await store.getCopies(n);
+    const queues: DestinationQueue[] = copies.some((c) => c.state === 'queued')
+      ? await store.queueSnapshot()
+      : [];
+    const positions = new Map<number, number>();
+    for (const q of queues) for (const p of q.positions) positions.set(p.copyId, p.position);
+    return copies.map((copy) => {
+      const position = positions.get(copy.id);
+      return position ? { copy, position } : { copy };
+    });
   }
 
   /**
@@ -251,12 +252,11 @@ export class RequestService {
    * no copy needs any more and the answer to the canceller commit together.
    */
   async cancel(asked: Asked, userId: string, n: number): Promise<void> {
-    const { store, notify, now, directory } = this.d;
-    const label = requestLabel(n);
+    const { store, notify, now, directory, wording } = this.d;
     const request = await store.getRequest(n);
-    if (!request) return this.answer(asked, `${label} does not exist.`);
+    if (!request) return this.answer(asked, wording.noSuchRequest(n));
     if (request.requesterId !== userId && !(await directory.isApproverOf(request, userId))) {
-      return this.answer(asked, `Only the requester or an approver can cancel ${label}.`);
+      return this.answer(asked, wording.mayNotCancel(n));
     }
     await store.transaction(async (tx) => {
       const txNotify = notify.within(tx);
@@ -264,9 +264,7 @@ export class RequestService {
       const result = await tx.cancelRequest(n, at, userId);
       if (!result.found || result.cancelled.length === 0) {
         const state = result.request?.state ?? request.state;
-        const text = result.inFlight.length
-          ? `${label} has no queued copies left to cancel; ${result.inFlight.length} started ${result.inFlight.length === 1 ? 'copy is' : 'copies are'} left to finish (AWS cannot stop a copy in progress).`
-          : `${label} is already ${state.replace('_', ' ')}; nothing to cancel.`;
+        const text = wording.nothingToCancel({ n, state, inFlight: result.inFlight.length });
         return finishIntent(tx, txNotify, asked, text, at);
       }
       await tx.appendAudit({
@@ -289,28 +287,21 @@ export class RequestService {
         afterCommit: () => this.d.stepsAdded?.(),
         ended: result.cancelled,
       });
-      const text = cancelledReply(
-        result.cancelled.map((c) => toCopyView(c)),
-        result.inFlight.map((c) => toCopyView(c)),
-        userId,
-      );
+      const text = wording.cancelled({
+        n,
+        by: userId,
+        cancelled: result.cancelled,
+        leftRunning: result.inFlight,
+      });
       await txNotify.requestChanged(n, request.originChannel, at);
       await txNotify.cardChanged(n, at);
       await txNotify.reply(n, request.originChannel, text, at, `cancelled:${n}`);
-      // The thread reply speaks in the request's context; the ephemeral answer has to name it.
-      const copies = (k: number) => `${k} ${k === 1 ? 'copy' : 'copies'}`;
-      const left = result.inFlight.length;
-      await finishIntent(
-        tx,
-        txNotify,
-        asked,
-        `:no_entry_sign: You cancelled ${label}: ${copies(result.cancelled.length)} will not be made${
-          left
-            ? `; ${copies(left)} already started ${left === 1 ? 'is' : 'are'} left to finish (AWS cannot stop a copy in progress).`
-            : '.'
-        }`,
-        at,
-      );
+      const answer = wording.youCancelled({
+        n,
+        cancelled: result.cancelled.length,
+        leftRunning: result.inFlight.length,
+      });
+      await finishIntent(tx, txNotify, asked, answer, at);
     });
   }
 }

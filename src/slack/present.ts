@@ -15,10 +15,7 @@ export interface PresenterDeps {
   now?: () => Date;
 }
 
-/**
- * Loads what a message shows from the store, at the moment it is sent. Also the requests' view of a
- * request (`RequestViews` of requests/ports.ts: the status answer).
- */
+/** Loads what a message shows from the store, at the moment it is sent. */
 export class Presenter implements Renderer {
   constructor(private readonly deps: PresenterDeps) {}
 

@@ -14,7 +14,8 @@ import { CopyEventHandler } from '../requests/copy-events.js';
 import { expire } from '../requests/decisions.js';
 import { nudgeWaitingRequests } from '../requests/nudges.js';
 import { queueNotice } from '../requests/queue-notice.js';
-import { slackStepWording as wording } from '../slack/wording/steps.js';
+import type { RequestWording } from '../requests/wording.js';
+import { slackStepWording } from '../slack/wording/steps.js';
 import { DRILL_STEP, drillHandler } from '../steps/drill.js';
 import { DELETE_INTERMEDIATE_STEP, deleteIntermediateHandler } from '../steps/intermediate.js';
 import { LOCK_STEP, lockHandler } from '../steps/lock.js';
@@ -39,6 +40,7 @@ export interface CopyEngineDeps {
   aws: AwsAccess;
   config: BotConfig;
   notify: Notifier;
+  wording: RequestWording;
   log: Logger;
   metrics: Metrics;
   now: () => Date;
@@ -62,7 +64,7 @@ export interface CopyEngine {
 }
 
 export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
-  const { store, config, notify, log, metrics, now, owner, pollIntervalMs } = d;
+  const { store, config, notify, wording, log, metrics, now, owner, pollIntervalMs } = d;
   const { accounts } = config;
   const gateway = d.aws.gateway;
   // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
@@ -83,23 +85,31 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     liveOwners,
     log: log.child({ component: 'steps' }),
     handlers: {
-      [UNSHARE_STEP]: unshareHandler({ store, aws: gateway, accounts, notify, wording, now, stepsAdded }),
+      [UNSHARE_STEP]: unshareHandler({
+        store,
+        aws: gateway,
+        accounts,
+        notify,
+        wording: slackStepWording,
+        now,
+        stepsAdded,
+      }),
       [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({
         store,
         aws: gateway,
         accounts,
         notify,
-        wording,
+        wording: slackStepWording,
         now,
       }),
-      [LOCK_STEP]: lockHandler({ store, aws: gateway, accounts, notify, wording, now }),
+      [LOCK_STEP]: lockHandler({ store, aws: gateway, accounts, notify, wording: slackStepWording, now }),
       [RETENTION_STEP]: retentionHandler({
         store,
         aws: gateway,
         accounts,
         policies: config.drPolicies,
         notify,
-        wording,
+        wording: slackStepWording,
         now,
       }),
       [DRILL_STEP]: drillHandler({
@@ -107,7 +117,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
         aws: gateway,
         accounts,
         policies: config.drPolicies,
-        wording,
+        wording: slackStepWording,
         now,
         ...(d.drillPollMs !== undefined ? { pollMs: d.drillPollMs } : {}),
       }),
@@ -119,6 +129,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     store,
     accounts,
     notify,
+    wording,
     log,
     metrics,
     now,
@@ -158,8 +169,8 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     now,
     pollIntervalMs,
     sweep: async () => {
-      await expire({ store, notify, now });
-      await nudgeWaitingRequests({ store, approvals: config.approvals, notify, now });
+      await expire({ store, notify, wording, now });
+      await nudgeWaitingRequests({ store, approvals: config.approvals, notify, wording, now });
     },
     steps,
     inbox: { resume: d.resumeIntents },
@@ -170,7 +181,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
   const copiesStartable = (n: number) => {
     void dispatcher
       .kick()
-      .then(() => queueNotice({ store, notify, now, limits }, n))
+      .then(() => queueNotice({ store, notify, wording, now, limits }, n))
       .catch((err: unknown) => log.error({ err, request: n }, 'filling slots after an approval failed'));
   };
   return { steps, dispatcher, engine, liveOwners, stepsAdded, copiesStartable };

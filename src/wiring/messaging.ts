@@ -1,6 +1,7 @@
 /**
  * Everything that talks to people: who may approve, who is a real colleague, how a request is
- * shown, and the outbox that sends it all (SPEC §5, §10: every message is stored first).
+ * shown, the words the request services say things in, and the outbox that sends it all (SPEC §5,
+ * §10: every message is stored first).
  */
 import type { BotConfig } from '../config/schema.js';
 import { Notifier } from '../messages/notifier.js';
@@ -8,15 +9,18 @@ import type { Logger } from '../observability/log.js';
 import { ApproverDirectory } from '../requests/approvers.js';
 import { cardRecipients } from '../requests/card-recipients.js';
 import { IdentityDirectory } from '../requests/identities.js';
+import type { RequestWording } from '../requests/wording.js';
 import { OutboxSender } from '../slack/outbox.js';
 import { Presenter } from '../slack/present.js';
 import type { SlackWeb } from '../slack/web.js';
+import { slackRequestWording } from '../slack/wording/requests.js';
 import type { Store } from '../store/port.js';
 
 export interface Messaging {
   directory: ApproverDirectory;
   identities: IdentityDirectory;
   presenter: Presenter;
+  wording: RequestWording;
   notify: Notifier;
   outbox: OutboxSender;
 }
@@ -57,5 +61,5 @@ export function createMessaging(d: {
         }
       : {}),
   });
-  return { directory, identities, presenter, notify, outbox };
+  return { directory, identities, presenter, wording: slackRequestWording, notify, outbox };
 }

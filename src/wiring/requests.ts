@@ -46,7 +46,7 @@ export function createRequests(d: {
     directory: messaging.directory,
     identities: messaging.identities,
     notify,
-    presenter: messaging.presenter,
+    wording: messaging.wording,
     now,
     kickDispatcher: copies.copiesStartable,
     acksFirst: () => d.ackFirst.quiet(),

@@ -30,7 +30,16 @@ export interface SlackMessage {
 const MAX_COPY_SECTIONS = 3;
 const MAX_COPY_LINES = 40;
 
-export function route(view: RequestView): string {
+/** What a route is read from: a request's view, or a status fact's record. */
+export interface RouteOf {
+  crossAccount: boolean;
+  source: { alias: string };
+  sourceRegion: string;
+  destination: { alias: string };
+  copies: Array<Pick<CopyView, 'hop' | 'destinationRegion'>>;
+}
+
+export function route(view: RouteOf): string {
   const dest = view.crossAccount ? `${escapeSlack(view.destination.alias)} ` : '';
   const regions = [
     ...new Set(view.copies.filter((c) => c.hop !== 'intermediate').map((c) => c.destinationRegion)),
