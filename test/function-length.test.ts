@@ -18,7 +18,6 @@ const MAX_OWN_LINES = 60;
 const LENGTH_DEBT = [
   'bot.ts startBot',
   'domain/command.ts parseCopy',
-  'domain/resolve.ts resolveRequest',
   'engine/dispatcher.ts start',
   'playground/local-slack.ts call',
   'reports/policies.ts runDrPolicy',
