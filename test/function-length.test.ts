@@ -29,7 +29,6 @@ const LENGTH_DEBT = [
   'simulator/ec2.ts modifySnapshotAttribute',
   'simulator/server.ts handle',
   'simulator/sts.ts assumeRole',
-  'slack/blocks/modal.ts requestModal',
   'slack/listeners/actions.ts (anonymous)',
   'slack/listeners/actions.ts handle',
   'slack/listeners/commands.ts command(…)',
