@@ -32,7 +32,6 @@ const LENGTH_DEBT = [
   'slack/listeners/actions.ts (anonymous)',
   'slack/listeners/actions.ts handle',
   'slack/listeners/commands.ts command(…)',
-  'slack/outbox.ts deliver',
   'steps/drill.ts run',
   'wiring/copy-engine.ts createCopyEngine',
 ].sort();
