@@ -29,7 +29,6 @@ const LENGTH_DEBT = [
   'simulator/ec2.ts modifySnapshotAttribute',
   'simulator/server.ts handle',
   'simulator/sts.ts assumeRole',
-  'slack/listeners/commands.ts command(…)',
   'steps/drill.ts run',
   'wiring/copy-engine.ts createCopyEngine',
 ].sort();
