@@ -49,12 +49,8 @@ export const ENV_DEFAULTS = {
  */
 export function readEnv(env: Readonly<Record<string, string | undefined>> = process.env): Env {
   const problems: ConfigProblem[] = [];
-  const problem = (path: string, message: string) => problems.push({ path, message });
-  // An empty variable (`FOO=` in a compose file) means "not set", not "set to nothing".
-  const get = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
+  const problem: Problem = (path, message) => problems.push({ path, message });
+  const get = variableReader(env);
 
   const slackText = get('SNAPSHOT_COPY_SLACK');
   if (slackText !== undefined && slackText !== 'local' && slackText !== 'slack') {
@@ -62,6 +58,45 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
   }
   if (slackText !== 'slack' && wantsPlayground(env, slackText)) return readPlaygroundEnv(env, get, problems);
 
+  // Each reader adds its own problems: the error lists them in the order read here.
+  const slack = readSlackEnv(get, problem);
+  const port = readPort(get, problem);
+  const databaseUrl = get('DATABASE_URL') ?? ENV_DEFAULTS.databaseUrl;
+  const database = readDatabase(databaseUrl, problem);
+  const aws = readAwsMode(get, problem);
+  const logLevel = readLogLevel(get, problem);
+
+  if (problems.length > 0 || slack === undefined || database === undefined || logLevel === undefined) {
+    throw new ConfigError(
+      `The environment is incomplete or invalid (${plural(problems.length, 'problem')}):`,
+      problems,
+      `See ${ENV_README_SECTION}.`,
+    );
+  }
+  return {
+    slack,
+    port,
+    databaseUrl,
+    database,
+    configPath: get('SNAPSHOT_COPY_CONFIG') ?? ENV_DEFAULTS.configPath,
+    aws,
+    logLevel,
+  };
+}
+
+type Get = (name: string) => string | undefined;
+type Problem = (path: string, message: string) => void;
+
+/** An empty variable (`FOO=` in a compose file) means "not set", not "set to nothing". */
+function variableReader(env: Readonly<Record<string, string | undefined>>): Get {
+  return (name) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+}
+
+/** The Slack variables; undefined when they do not make a usable connection (a problem says why). */
+function readSlackEnv(get: Get, problem: Problem): SlackEnv | undefined {
   const botToken = get('SLACK_BOT_TOKEN');
   if (botToken === undefined) {
     problem(
@@ -91,60 +126,55 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
     problem('SLACK_API_URL', 'must be an http(s) URL, e.g. https://slack.com/api/');
   }
 
-  let port: number = ENV_DEFAULTS.port;
-  const portText = get('PORT');
-  if (portText !== undefined) {
-    // 0 is allowed: the OS picks a free port, which tests rely on.
-    if (/^\d+$/.test(portText) && Number(portText) <= 65535) port = Number(portText);
-    else problem('PORT', `must be a port number 0–65535, got "${portText}"`);
-  }
+  const connection = slackConnection(appToken, signingSecret);
+  if (botToken === undefined || connection === undefined) return undefined;
+  return { ...connection, botToken, ...(apiUrl !== undefined ? { apiUrl } : {}) };
+}
 
-  const databaseUrl = get('DATABASE_URL') ?? ENV_DEFAULTS.databaseUrl;
-  let database: DatabaseTarget | undefined;
+/** Socket Mode when an app-level token is given; HTTP mode needs the signing secret. */
+function slackConnection(appToken?: string, signingSecret?: string): SlackConnection | undefined {
+  if (appToken !== undefined)
+    return { mode: 'socket', appToken, ...(signingSecret !== undefined ? { signingSecret } : {}) };
+  return signingSecret !== undefined ? { mode: 'http', signingSecret } : undefined;
+}
+
+function readPort(get: Get, problem: Problem): number {
+  const portText = get('PORT');
+  if (portText === undefined) return ENV_DEFAULTS.port;
+  // 0 is allowed: the OS picks a free port, which tests rely on.
+  if (/^\d+$/.test(portText) && Number(portText) <= 65535) return Number(portText);
+  problem('PORT', `must be a port number 0–65535, got "${portText}"`);
+  return ENV_DEFAULTS.port;
+}
+
+function readDatabase(databaseUrl: string, problem: Problem): DatabaseTarget | undefined {
   try {
-    database = parseDatabaseUrl(databaseUrl);
+    return parseDatabaseUrl(databaseUrl);
   } catch (error) {
     // The store's parser decides what DATABASE_URL may be; its message never echoes a password.
     problem(
       'DATABASE_URL',
       error instanceof Error ? error.message.replace(/^DATABASE_URL /, '') : String(error),
     );
+    return undefined;
   }
+}
 
+function readAwsMode(get: Get, problem: Problem): Env['aws'] {
   const awsText = get('SNAPSHOT_COPY_AWS');
   if (awsText !== undefined && awsText !== 'simulated' && awsText !== 'sdk') {
     problem('SNAPSHOT_COPY_AWS', `must be unset or "sdk" (real AWS), or "simulated", got "${awsText}"`);
   }
+  return awsText === 'simulated' ? 'simulated' : 'real';
+}
 
+function readLogLevel(get: Get, problem: Problem): LogLevel | undefined {
   const logLevelText = get('LOG_LEVEL')?.toLowerCase() ?? ENV_DEFAULTS.logLevel;
   const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
   if (logLevel === undefined) {
     problem('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelText}"`);
   }
-
-  if (problems.length > 0 || botToken === undefined || database === undefined || logLevel === undefined) {
-    throw new ConfigError(
-      `The environment is incomplete or invalid (${plural(problems.length, 'problem')}):`,
-      problems,
-      `See ${ENV_README_SECTION}.`,
-    );
-  }
-
-  const connection: SlackConnection =
-    appToken !== undefined
-      ? { mode: 'socket', appToken, ...(signingSecret !== undefined ? { signingSecret } : {}) }
-      : // The problem check above guarantees a signing secret in HTTP mode.
-        { mode: 'http', signingSecret: signingSecret! };
-
-  return {
-    slack: { ...connection, botToken, ...(apiUrl !== undefined ? { apiUrl } : {}) },
-    port,
-    databaseUrl,
-    database,
-    configPath: get('SNAPSHOT_COPY_CONFIG') ?? ENV_DEFAULTS.configPath,
-    aws: awsText === 'simulated' ? 'simulated' : 'real',
-    logLevel,
-  };
+  return logLevel;
 }
 
 /**
@@ -164,7 +194,7 @@ export function wantsPlayground(
 
 function readPlaygroundEnv(
   env: Readonly<Record<string, string | undefined>>,
-  get: (name: string) => string | undefined,
+  get: Get,
   problems: ConfigProblem[],
 ): Env {
   // Everything but Slack is read as in the other modes; AWS defaults to the simulator here.

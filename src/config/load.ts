@@ -88,22 +88,7 @@ export function configFromObject(
   raw: unknown,
   options: { source?: string; locate?: Locate } = {},
 ): BotConfig {
-  const source = options.source ?? 'the configuration';
-  const problems: ConfigProblem[] = [];
-  const report = (path: Path, message: string) => {
-    const line = options.locate?.(path);
-    problems.push({ path: formatPath(path), message, ...(line !== undefined ? { line } : {}) });
-  };
-  const fail = (): never => {
-    // File order reads best; problems without a line (no source file) keep their order.
-    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    throw new ConfigError(
-      `The configuration in ${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
-      problems,
-      `See ${CONFIG_README_SECTION}.`,
-    );
-  };
-
+  const { problems, report, fail } = problemCollector(options.source ?? 'the configuration', options.locate);
   if (raw === null || raw === undefined) {
     report([], 'is empty; it needs at least slack, accounts and approvals');
     return fail();
@@ -117,43 +102,79 @@ export function configFromObject(
       report([key], `unknown key (expected one of ${SECTION_KEYS.join(', ')})`);
     }
   }
+  const sections = parseSections(raw, report);
+  checkAcrossSections(sections, report);
+  const config = problems.length > 0 ? undefined : completeConfig(sections);
+  return config ?? fail();
+}
 
-  const slack = parseSection(slackSchema, raw.slack, ['slack'], report, true);
-  const accountEntries = parseList(accountSchema, raw.accounts, ['accounts'], report, true);
-  const approvals = parseSection(approvalsSchema, raw.approvals, ['approvals'], report, true);
-  const limits = parseSection(limitsSchema, raw.limits, ['limits'], report, false);
-  const polling = parseSection(pollingSchema, raw.polling, ['polling'], report, false);
-  const pricing = parseSection(pricingSchema, raw.pricing, ['pricing'], report, false);
-  const reportEntries = parseList(reportSchema, raw.reports, ['reports'], report, false);
-  const policyEntries = parseList(drPolicySchema, raw.drPolicies, ['drPolicies'], report, false);
+type Report = (path: Path, message: string) => void;
 
-  const accounts: Indexed<AccountConfig>[] = accountEntries.parsed;
+function problemCollector(source: string, locate: Locate | undefined) {
+  const problems: ConfigProblem[] = [];
+  const report: Report = (path, message) => {
+    const line = locate?.(path);
+    problems.push({ path: formatPath(path), message, ...(line !== undefined ? { line } : {}) });
+  };
+  const fail = (): never => {
+    // File order reads best; problems without a line (no source file) keep their order.
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    throw new ConfigError(
+      `The configuration in ${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
+      problems,
+      `See ${CONFIG_README_SECTION}.`,
+    );
+  };
+  return { problems, report, fail };
+}
+
+function parseSections(raw: Record<string, unknown>, report: Report) {
+  return {
+    slack: parseSection(slackSchema, raw.slack, ['slack'], report, true),
+    accountEntries: parseList(accountSchema, raw.accounts, ['accounts'], report, true),
+    approvals: parseSection(approvalsSchema, raw.approvals, ['approvals'], report, true),
+    limits: parseSection(limitsSchema, raw.limits, ['limits'], report, false),
+    polling: parseSection(pollingSchema, raw.polling, ['polling'], report, false),
+    pricing: parseSection(pricingSchema, raw.pricing, ['pricing'], report, false),
+    reportEntries: parseList(reportSchema, raw.reports, ['reports'], report, false),
+    policyEntries: parseList(drPolicySchema, raw.drPolicies, ['drPolicies'], report, false),
+  };
+}
+
+type Sections = ReturnType<typeof parseSections>;
+
+/** What one section says about another: the accounts that approvals, limits and DR policies name. */
+function checkAcrossSections(s: Sections, report: Report): void {
+  const accounts: Indexed<AccountConfig>[] = s.accountEntries.parsed;
   checkAccounts(accounts, report);
   const index: AccountIndex = {
     parsed: new Map(accounts.map(({ value }) => [value.alias, value])),
     broken: new Set(
-      accountEntries.brokenRaw.flatMap((entry) => (typeof entry.alias === 'string' ? [entry.alias] : [])),
+      s.accountEntries.brokenRaw.flatMap((entry) => (typeof entry.alias === 'string' ? [entry.alias] : [])),
     ),
   };
-  if (approvals !== undefined) checkApprovals(approvals, index, report);
-  if (limits !== undefined) checkLimits(limits, index, report);
-  checkDrPolicies(policyEntries.parsed, index, report);
+  if (s.approvals !== undefined) checkApprovals(s.approvals, index, report);
+  if (s.limits !== undefined) checkLimits(s.limits, index, report);
+  checkDrPolicies(s.policyEntries.parsed, index, report);
+}
 
+/** The configuration, once every section parsed; undefined while any is missing or broken. */
+function completeConfig(s: Sections): BotConfig | undefined {
+  const { slack, approvals, limits, polling, pricing } = s;
   if (
-    problems.length > 0 ||
     slack === undefined ||
     approvals === undefined ||
     limits === undefined ||
     polling === undefined ||
     pricing === undefined ||
-    accountEntries.brokenCount > 0 ||
-    reportEntries.brokenCount > 0 ||
-    policyEntries.brokenCount > 0
+    s.accountEntries.brokenCount > 0 ||
+    s.reportEntries.brokenCount > 0 ||
+    s.policyEntries.brokenCount > 0
   ) {
-    return fail();
+    return undefined;
   }
 
-  const accountList = accounts.map(({ value }) => value);
+  const accountList = s.accountEntries.parsed.map(({ value }) => value);
   // "Exactly one default, or the only account": a lone account is the default without saying so.
   const only = accountList.length === 1 ? accountList[0] : undefined;
   if (only !== undefined) only.default = true;
@@ -164,8 +185,8 @@ export function configFromObject(
     approvals,
     limits,
     polling,
-    reports: reportEntries.parsed.map(({ value }) => value) satisfies ReportConfig[],
-    drPolicies: policyEntries.parsed.map(({ value }) => value) satisfies DrPolicyConfig[],
+    reports: s.reportEntries.parsed.map(({ value }) => value) satisfies ReportConfig[],
+    drPolicies: s.policyEntries.parsed.map(({ value }) => value) satisfies DrPolicyConfig[],
     pricing,
   };
 }

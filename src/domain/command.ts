@@ -164,41 +164,42 @@ export function parseRequestLabel(raw: string): Checked<number> {
   return { ok: false, problems: [`${quote(raw)} is not a request number (R-<n>, e.g. R-12)`] };
 }
 
+/** `<sources> to <region>… [options]`: each clause parsed on its own, so every problem is listed. */
 function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
   const problems: string[] = [];
-  let i = 0;
-  const sourceTokens: Token[] = [];
-  for (; i < tokens.length && optionOf(tokens[i] as Token) === undefined; i++) {
-    sourceTokens.push(tokens[i] as Token);
+  const sourceTokens = leadingSources(tokens);
+  const options = scanOptions(tokens.slice(sourceTokens.length), problems);
+  const sources = parseSourceClause(sourceTokens, problems);
+  const values = parseOptionValues(options, problems);
+  if (problems.length > 0 || sources === undefined || values.destinationRegions === undefined) {
+    return { ok: false, problems };
   }
-  const seen = new Set<Option>();
-  const single = new Map<Option, Token[]>();
-  const tagValues: string[] = [];
-  let encrypt = false;
+  return { ok: true, value: copySpec(sources, values.destinationRegions, options.encrypt, values) };
+}
 
-  /** The option's value tokens; `to` takes a comma list that may have spaces after the commas. */
-  const takeValue = (option: Exclude<Option, 'encrypt'>): Token[] | undefined => {
-    const taken: Token[] = [];
-    while (i < tokens.length && optionOf(tokens[i] as Token) === undefined) {
-      const next = tokens[i] as Token;
-      const previous = taken.at(-1);
-      const continuesList =
-        (option === 'to' &&
-          previous !== undefined &&
-          ((!previous.quoted && previous.value.endsWith(',')) ||
-            (!next.quoted && next.value.startsWith(',')))) ||
-        (option === 'lock' && taken.length === 1 && !next.quoted && LOCK_MODES.has(next.value.toLowerCase()));
-      if (previous !== undefined && !continuesList) break;
-      taken.push(next);
-      i++;
-    }
-    if (taken.length === 0) {
-      problems.push(`\`${option}\` needs ${VALUE_OF[option]}`);
-      return undefined;
-    }
-    return taken;
-  };
+/** The options as given, before their values are parsed. */
+interface ScannedOptions {
+  seen: Set<Option>;
+  /** The value tokens of each option but `tag`: the first given, when one is given twice. */
+  single: Map<Option, Token[]>;
+  tagValues: string[];
+  encrypt: boolean;
+}
 
+/** What the options say, parsed; `undefined` where an option is absent or its value is wrong. */
+type OptionValues = Partial<Omit<CopyRequestSpec, 'sources' | 'encrypt' | 'tags'>> &
+  Pick<CopyRequestSpec, 'tags'>;
+
+/** Sources come first: every token up to the first option word. */
+function leadingSources(tokens: readonly Token[]): Token[] {
+  const end = tokens.findIndex((token) => optionOf(token) !== undefined);
+  return tokens.slice(0, end === -1 ? tokens.length : end);
+}
+
+/** Walks the options: each option word takes the value tokens that follow it. */
+function scanOptions(tokens: readonly Token[], problems: string[]): ScannedOptions {
+  const scanned: ScannedOptions = { seen: new Set(), single: new Map(), tagValues: [], encrypt: false };
+  let i = 0;
   while (i < tokens.length) {
     const token = tokens[i] as Token;
     const option = optionOf(token);
@@ -210,33 +211,70 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
       }
       problems.push(`${quote(token.value)} is not an option (options: ${OPTIONS.join(', ')})`);
       // Its value (`colour blue`) is part of the same mistake: one problem, not one per word.
-      while (i < tokens.length && optionOf(tokens[i] as Token) === undefined) {
-        if (looksLikeSource((tokens[i] as Token).value)) break;
-        i++;
-      }
+      i = endOfMistakenValue(tokens, i);
       continue;
     }
-    if (option !== 'tag' && seen.has(option)) problems.push(`\`${option}\` is given more than once`);
-    seen.add(option);
+    if (option !== 'tag' && scanned.seen.has(option)) problems.push(`\`${option}\` is given more than once`);
+    scanned.seen.add(option);
     if (option === 'encrypt') {
-      encrypt = true;
+      scanned.encrypt = true;
       continue;
     }
-    const value = takeValue(option);
-    if (value === undefined) continue;
-    if (option === 'tag') tagValues.push((value[0] as Token).value);
-    else if (!single.has(option)) single.set(option, value);
+    const value = takeValue(tokens, i, option);
+    i += value.length;
+    if (value.length === 0) {
+      problems.push(`\`${option}\` needs ${VALUE_OF[option]}`);
+      continue;
+    }
+    if (option === 'tag') scanned.tagValues.push((value[0] as Token).value);
+    else if (!scanned.single.has(option)) scanned.single.set(option, value);
   }
+  return scanned;
+}
 
-  const collect = <T>(checked: Checked<T> | undefined): T | undefined => {
+function endOfMistakenValue(tokens: readonly Token[], start: number): number {
+  let i = start;
+  while (i < tokens.length && optionOf(tokens[i] as Token) === undefined) {
+    if (looksLikeSource((tokens[i] as Token).value)) break;
+    i++;
+  }
+  return i;
+}
+
+/** The option's value tokens from `start`: one token, but see `continuesValue`. */
+function takeValue(tokens: readonly Token[], start: number, option: Exclude<Option, 'encrypt'>): Token[] {
+  const taken: Token[] = [];
+  for (let i = start; i < tokens.length && optionOf(tokens[i] as Token) === undefined; i++) {
+    const next = tokens[i] as Token;
+    if (taken.length > 0 && !continuesValue(option, taken, next)) break;
+    taken.push(next);
+  }
+  return taken;
+}
+
+/** `to` takes a comma list that may have spaces after the commas; `lock` a mode after its days. */
+function continuesValue(option: Exclude<Option, 'encrypt'>, taken: readonly Token[], next: Token): boolean {
+  const previous = taken.at(-1);
+  return (
+    (option === 'to' &&
+      previous !== undefined &&
+      ((!previous.quoted && previous.value.endsWith(',')) || (!next.quoted && next.value.startsWith(',')))) ||
+    (option === 'lock' && taken.length === 1 && !next.quoted && LOCK_MODES.has(next.value.toLowerCase()))
+  );
+}
+
+/** A checked value, its problems added to `problems` when it is wrong. */
+function collector(problems: string[]) {
+  return <T>(checked: Checked<T> | undefined): T | undefined => {
     if (checked === undefined) return undefined;
     if (checked.ok) return checked.value;
     problems.push(...checked.problems);
     return undefined;
   };
-  const one = (option: Option): string | undefined => single.get(option)?.[0]?.value;
+}
 
-  let sources: SourceSelector | undefined;
+/** A lone word where the sources go is a mistyped subcommand more likely than a snapshot. */
+function parseSourceClause(sourceTokens: readonly Token[], problems: string[]): SourceSelector | undefined {
   const firstSource = sourceTokens[0];
   if (
     sourceTokens.length === 1 &&
@@ -247,9 +285,17 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
     problems.push(
       `${quote(firstSource.value)} is neither a command (${SUBCOMMANDS.join(', ')}) nor a snapshot ID`,
     );
-  } else {
-    sources = collect(parseSources(listItems(sourceTokens)));
+    return undefined;
   }
+  return collector(problems)(parseSources(listItems(sourceTokens)));
+}
+
+function parseOptionValues({ seen, single, tagValues }: ScannedOptions, problems: string[]): OptionValues {
+  const collect = collector(problems);
+  const one = <T>(option: Option, parse: (raw: string) => Checked<T>): T | undefined => {
+    const raw = single.get(option)?.[0]?.value;
+    return raw === undefined ? undefined : collect(parse(raw));
+  };
 
   const destinationTokens = single.get('to');
   if (!seen.has('to')) {
@@ -260,43 +306,53 @@ function parseCopy(tokens: readonly Token[]): Checked<CopyRequestSpec> {
         parseRegionList(listItems(destinationTokens), '`to` needs a Region (or a comma list of Regions)'),
       )
     : undefined;
-  const fromRaw = one('from');
-  const sourceRegion = fromRaw === undefined ? undefined : collect(parseRegion(fromRaw));
-  const accountRaw = one('account');
-  const sourceAccount = accountRaw === undefined ? undefined : collect(parseAccountRef(accountRaw));
-  const toAccountRaw = one('to-account');
-  const destinationAccount = toAccountRaw === undefined ? undefined : collect(parseAccountRef(toAccountRaw));
-  const kmsRaw = one('kms');
-  const kmsKeyId = kmsRaw === undefined ? undefined : collect(parseKmsKey(kmsRaw));
+  const sourceRegion = one('from', parseRegion);
+  const sourceAccount = one('account', parseAccountRef);
+  const destinationAccount = one('to-account', parseAccountRef);
+  const kmsKeyId = one('kms', parseKmsKey);
   if (kmsKeyId !== undefined && destinationRegions !== undefined) {
     problems.push(...kmsKeyRegionProblems(kmsKeyId, destinationRegions));
   }
-  const withinRaw = one('within');
-  const withinMinutes = withinRaw === undefined ? undefined : collect(parseWithin(withinRaw));
-  const noteRaw = one('note');
-  const note = noteRaw === undefined ? undefined : collect(parseNote(noteRaw));
+  const withinMinutes = one('within', parseWithin);
+  const note = one('note', parseNote);
   const tags = collect(parseTags(tagValues)) ?? [];
-  const reasonRaw = one('reason');
-  const reason = reasonRaw === undefined ? undefined : collect(parseReason(reasonRaw));
+  const reason = one('reason', parseReason);
   const lockTokens = single.get('lock');
   const lock = lockTokens?.[0] ? collect(parseLock(lockTokens[0].value, lockTokens[1]?.value)) : undefined;
+  return {
+    destinationRegions,
+    sourceRegion,
+    sourceAccount,
+    destinationAccount,
+    kmsKeyId,
+    withinMinutes,
+    note,
+    tags,
+    reason,
+    lock,
+  };
+}
 
-  if (problems.length > 0 || sources === undefined || destinationRegions === undefined) {
-    return { ok: false, problems };
-  }
+/** The spec holds only the options given: absent ones are left out, not set to undefined. */
+function copySpec(
+  sources: SourceSelector,
+  destinationRegions: string[],
+  encrypt: boolean,
+  v: OptionValues,
+): CopyRequestSpec {
   const spec: CopyRequestSpec = {
     sources,
     destinationRegions,
-    encrypt: encrypt || kmsKeyId !== undefined,
-    tags,
+    encrypt: encrypt || v.kmsKeyId !== undefined,
+    tags: v.tags,
   };
-  if (sourceAccount !== undefined) spec.sourceAccount = sourceAccount;
-  if (sourceRegion !== undefined) spec.sourceRegion = sourceRegion;
-  if (destinationAccount !== undefined) spec.destinationAccount = destinationAccount;
-  if (kmsKeyId !== undefined) spec.kmsKeyId = kmsKeyId;
-  if (withinMinutes !== undefined) spec.withinMinutes = withinMinutes;
-  if (note !== undefined) spec.note = note;
-  if (reason !== undefined) spec.reason = reason;
-  if (lock !== undefined) spec.lock = lock;
-  return { ok: true, value: spec };
+  if (v.sourceAccount !== undefined) spec.sourceAccount = v.sourceAccount;
+  if (v.sourceRegion !== undefined) spec.sourceRegion = v.sourceRegion;
+  if (v.destinationAccount !== undefined) spec.destinationAccount = v.destinationAccount;
+  if (v.kmsKeyId !== undefined) spec.kmsKeyId = v.kmsKeyId;
+  if (v.withinMinutes !== undefined) spec.withinMinutes = v.withinMinutes;
+  if (v.note !== undefined) spec.note = v.note;
+  if (v.reason !== undefined) spec.reason = v.reason;
+  if (v.lock !== undefined) spec.lock = v.lock;
+  return spec;
 }

@@ -45,10 +45,35 @@ function regionNotAllowed(account: AccountConfig, region: string): string {
 
 export function resolveRequest(spec: CopyRequestSpec, accounts: readonly AccountConfig[]): ResolveResult {
   const problems: ResolveProblem[] = [];
+  const source = sourceAccount(spec, accounts, problems);
+  const destination = destinationAccount(spec, accounts, source, problems);
+  const sourceRegion = spec.sourceRegion ?? source?.regions[0];
+  problems.push(...regionProblems(spec, source, sourceRegion, destination));
+  if (
+    problems.length > 0 ||
+    source === undefined ||
+    destination === undefined ||
+    sourceRegion === undefined
+  ) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    request: resolvedRequest(spec, source, sourceRegion, destination),
+    crossAccount: source.id !== destination.id,
+    source,
+    destination,
+  };
+}
 
-  let source: AccountConfig | undefined;
+/** The account named with `account`, else the one marked default. */
+function sourceAccount(
+  spec: CopyRequestSpec,
+  accounts: readonly AccountConfig[],
+  problems: ResolveProblem[],
+): AccountConfig | undefined {
   if (spec.sourceAccount === undefined) {
-    source = accounts.find((a) => a.default);
+    const source = accounts.find((a) => a.default);
     if (source === undefined) {
       problems.push({
         field: 'source_account',
@@ -56,25 +81,41 @@ export function resolveRequest(spec: CopyRequestSpec, accounts: readonly Account
           'no source account given and no configured account is marked default: name one with `account`',
       });
     }
-  } else {
-    source = findAccount(accounts, spec.sourceAccount);
-    if (source === undefined) {
-      problems.push({ field: 'source_account', message: unknownAccount(accounts, spec.sourceAccount) });
-    }
+    return source;
   }
-
-  let destination: AccountConfig | undefined = source;
-  if (spec.destinationAccount !== undefined) {
-    destination = findAccount(accounts, spec.destinationAccount);
-    if (destination === undefined) {
-      problems.push({
-        field: 'destination_account',
-        message: unknownAccount(accounts, spec.destinationAccount),
-      });
-    }
+  const source = findAccount(accounts, spec.sourceAccount);
+  if (source === undefined) {
+    problems.push({ field: 'source_account', message: unknownAccount(accounts, spec.sourceAccount) });
   }
+  return source;
+}
 
-  const sourceRegion = spec.sourceRegion ?? source?.regions[0];
+/** The account named with `to-account`, else the source account (a copy within it). */
+function destinationAccount(
+  spec: CopyRequestSpec,
+  accounts: readonly AccountConfig[],
+  source: AccountConfig | undefined,
+  problems: ResolveProblem[],
+): AccountConfig | undefined {
+  if (spec.destinationAccount === undefined) return source;
+  const destination = findAccount(accounts, spec.destinationAccount);
+  if (destination === undefined) {
+    problems.push({
+      field: 'destination_account',
+      message: unknownAccount(accounts, spec.destinationAccount),
+    });
+  }
+  return destination;
+}
+
+/** Each Region against what its account may use; an unknown account's Regions are not checked. */
+function regionProblems(
+  spec: CopyRequestSpec,
+  source: AccountConfig | undefined,
+  sourceRegion: string | undefined,
+  destination: AccountConfig | undefined,
+): ResolveProblem[] {
+  const problems: ResolveProblem[] = [];
   if (source !== undefined && sourceRegion !== undefined && !source.regions.includes(sourceRegion)) {
     problems.push({ field: 'source_region', message: regionNotAllowed(source, sourceRegion) });
   }
@@ -85,15 +126,15 @@ export function resolveRequest(spec: CopyRequestSpec, accounts: readonly Account
       }
     }
   }
+  return problems;
+}
 
-  if (
-    problems.length > 0 ||
-    source === undefined ||
-    destination === undefined ||
-    sourceRegion === undefined
-  ) {
-    return { ok: false, problems };
-  }
+function resolvedRequest(
+  spec: CopyRequestSpec,
+  source: AccountConfig,
+  sourceRegion: string,
+  destination: AccountConfig,
+): ResolvedRequest {
   const request: ResolvedRequest = {
     sources: spec.sources,
     sourceAccount: source.alias,
@@ -108,5 +149,5 @@ export function resolveRequest(spec: CopyRequestSpec, accounts: readonly Account
   if (spec.note !== undefined) request.note = spec.note;
   if (spec.reason !== undefined) request.reason = spec.reason;
   if (spec.lock !== undefined) request.lock = { ...spec.lock };
-  return { ok: true, request, crossAccount: source.id !== destination.id, source, destination };
+  return request;
 }

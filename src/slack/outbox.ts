@@ -1,9 +1,10 @@
 import type { types } from '@slack/bolt';
 import type { OutboxPayload } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
-import type { CardCopy, OutboxMessage, RequestRecord, Store } from '../store/port.js';
+import type { OutboxMessage, RequestRecord, Store } from '../store/port.js';
 import type { SlackMessage } from './blocks/request.js';
-import { type PostedMetadata, SlackCallError, type SlackWeb } from './web.js';
+import { type DeliveryContext, deliver } from './outbox-deliveries.js';
+import { SlackCallError, type SlackWeb } from './web.js';
 
 /** Renders messages from the state at send time (see messages/notifier.ts). */
 export interface Renderer {
@@ -59,10 +60,12 @@ export class OutboxSender {
   private readonly stranded = new Set<number>();
   private wake: (() => void) | undefined;
   private kicked = false;
+  private readonly delivery: DeliveryContext;
 
   constructor(private readonly o: OutboxOptions) {
     this.now = o.now ?? (() => new Date());
     this.channelIntervalMs = o.channelIntervalMs ?? 1_000;
+    this.delivery = { ...o, now: this.now };
   }
 
   start(): void {
@@ -169,7 +172,7 @@ export class OutboxSender {
   private async sendOne(m: OutboxMessage): Promise<void> {
     let result: unknown;
     try {
-      result = await this.deliver(m.payload as OutboxPayload, m);
+      result = await deliver(this.delivery, m.payload as OutboxPayload, m);
     } catch (err) {
       await this.failed(m, err).catch((storeError: unknown) => {
         this.stranded.add(m.id);
@@ -220,159 +223,5 @@ export class OutboxSender {
       notBefore: new Date(at.getTime() + backoffMs),
       error: failure.error,
     });
-  }
-
-  /**
-   * A DM copy the approver deleted, or whose DM the bot may no longer use, does not hold back the
-   * others: it is logged and left as it is. Anything that may pass (rate limits, outages) retries.
-   */
-  private async updateCopy(copy: CardCopy, message: SlackMessage): Promise<void> {
-    try {
-      await this.o.web.update({ channel: copy.channel, ts: copy.ts, ...message });
-    } catch (err) {
-      if (
-        !(err instanceof SlackCallError) ||
-        err.failure.kind === 'transient' ||
-        err.failure.kind === 'rate-limited'
-      )
-        throw err;
-      this.o.log.warn(
-        { err, request: copy.requestNumber, user: copy.userId },
-        'outbox: could not update a DM copy of the card',
-      );
-    }
-  }
-
-  /** A look-up that cannot run (e.g. a workspace without the history scope) posts again rather than not at all. */
-  private async findEarlierPost(
-    m: OutboxMessage,
-    metadata: PostedMetadata,
-  ): Promise<{ channel: string; ts: string } | undefined> {
-    try {
-      return await this.o.web.findPosted(m.channel, m.createdAt, metadata);
-    } catch (err) {
-      this.o.log.warn(
-        { err, messageId: m.id, channel: m.channel },
-        'outbox: could not look for an earlier post of this message; posting it',
-      );
-      return undefined;
-    }
-  }
-
-  private async deliver(p: OutboxPayload, m: OutboxMessage): Promise<unknown> {
-    const { store, web, render } = this.o;
-    switch (p.type) {
-      case 'request.post': {
-        const r = await render.requestMessage(p.n);
-        if (!r) return { skipped: 'request not found' };
-        if (r.request.requestMessage) return { skipped: 'already posted' }; // a retry after a lost answer
-        let posted: { channel: string; ts: string };
-        try {
-          posted = await web.postMessage({ channel: m.channel, ...r.message });
-        } catch (err) {
-          // The bot is not in the requester's channel: the request lives in a DM instead.
-          if (!(err instanceof SlackCallError && err.failure.kind === 'not-in-channel')) throw err;
-          const dm = await web.openDm(r.request.requesterId);
-          posted = await web.postMessage({ channel: dm, ...r.message });
-        }
-        await store.setRequestMessage(p.n, posted);
-        return posted;
-      }
-      case 'request.update': {
-        const r = await render.requestMessage(p.n);
-        if (!r?.request.requestMessage) return { skipped: 'no request message' };
-        await web.update({ ...r.request.requestMessage, ...r.message });
-        return r.request.requestMessage;
-      }
-      case 'request.reply': {
-        const request = await store.getRequest(p.n);
-        const parent = request?.requestMessage;
-        if (!parent) return { skipped: 'no request message' };
-        return web.postMessage({ channel: parent.channel, thread_ts: parent.ts, text: p.text });
-      }
-      case 'card.post': {
-        const r = await render.approvalCard(p.n);
-        if (!r) return { skipped: 'request not found' };
-        if (r.request.approvalCard) return { skipped: 'already posted' };
-        const metadata = { event_type: 'snapshot_copy_card', event_payload: { key: `R-${p.n}` } };
-        // A retry may follow a post that Slack accepted but whose answer or record was lost (a kill
-        // in between): a second card would leave the first one's buttons live and refuse clicks on
-        // them (found by `npm run chaos`). Adopt the card already in the channel instead.
-        const earlier = m.attempts > 1 ? await this.findEarlierPost(m, metadata) : undefined;
-        const posted = earlier ?? (await web.postMessage({ channel: m.channel, ...r.message, metadata }));
-        await store.setApprovalCard(p.n, posted);
-        return posted;
-      }
-      case 'card.update': {
-        const r = await render.approvalCard(p.n);
-        if (!r?.request.approvalCard) return { skipped: 'no card' };
-        await web.update({ ...r.request.approvalCard, ...r.message });
-        // Every DM copy is kept in step with the channel's card (SPEC §5.3).
-        for (const copy of await store.listCardCopies(p.n)) await this.updateCopy(copy, r.message);
-        return r.request.approvalCard;
-      }
-      case 'card.dms': {
-        const request = await store.getRequest(p.n);
-        if (request?.state !== 'pending_approval' || !this.o.cardDms) return { skipped: 'not pending' };
-        const users = await this.o.cardDms.recipients(request);
-        // Each enqueue is deduplicated per request and user: a retry after a crash sends nobody two.
-        for (const userId of users) await this.o.cardDms.enqueue(p.n, userId, this.now());
-        return { users };
-      }
-      case 'card.dm': {
-        const r = await render.approvalCard(p.n);
-        if (r?.request.state !== 'pending_approval') return { skipped: 'not pending' };
-        const dm = await web.openDm(p.userId);
-        const posted = await web.postMessage({ channel: dm, ...r.message });
-        await store.recordCardCopy({ requestNumber: p.n, userId: p.userId, ...posted }, this.now());
-        return posted;
-      }
-      case 'card.reply': {
-        const card = (await store.getRequest(p.n))?.approvalCard;
-        if (!card) return { skipped: 'no card' };
-        return web.postMessage({ channel: card.channel, thread_ts: card.ts, text: p.text });
-      }
-      case 'channel.post':
-        return web.postMessage({
-          channel: m.channel,
-          text: p.text,
-          ...(p.blocks ? { blocks: p.blocks } : {}),
-        });
-      case 'dm': {
-        const dm = await web.openDm(p.userId);
-        return web.postMessage({ channel: dm, text: p.text });
-      }
-      case 'ephemeral':
-        try {
-          await web.postEphemeral({ channel: m.channel, user: p.userId, text: p.text });
-          return { ephemeral: m.channel };
-        } catch (err) {
-          // The bot is not in that channel (or it is gone): the requester gets it by DM instead.
-          if (!(err instanceof SlackCallError && err.failure.kind === 'not-in-channel')) throw err;
-          const dm = await web.openDm(p.userId);
-          return web.postMessage({ channel: dm, text: p.text });
-        }
-      case 'home.publish':
-        await web.publishHome(p.userId, await render.home(p.userId));
-        return { published: p.userId };
-      case 'respond': {
-        if (this.now().getTime() < Date.parse(p.validUntil)) {
-          try {
-            await web.respond(p.url, {
-              response_type: 'ephemeral',
-              replace_original: p.replaceOriginal,
-              text: p.text,
-              ...(p.blocks ? { blocks: p.blocks } : {}),
-            });
-            return { responded: true };
-          } catch (err) {
-            if (!(err instanceof SlackCallError && err.failure.kind === 'not-in-channel')) throw err;
-          }
-        }
-        // Carried out after Slack stopped accepting answers there (a restart, a long outage): by DM.
-        const dm = await web.openDm(p.userId);
-        return web.postMessage({ channel: dm, text: p.text });
-      }
-    }
   }
 }

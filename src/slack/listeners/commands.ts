@@ -1,5 +1,5 @@
-import type { App } from '@slack/bolt';
-import { helpText, parseCommand } from '../../domain/command.js';
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { helpText, type ParsedCommand, parseCommand } from '../../domain/command.js';
 import type { Inbox } from '../../inbox/inbox.js';
 import type { ReplyTo } from '../../messages/notifier.js';
 import type { Logger } from '../../observability/log.js';
@@ -25,93 +25,117 @@ import { problemsText } from '../blocks/problems.js';
 export { problemsText };
 
 export function registerCommands(app: App, deps: CommandDeps): void {
-  const { service, log, metrics } = deps;
   app.command('/snapshot-copy', async ({ command, ack, client }) => {
     const started = performance.now();
     const parsed = parseCommand(command.text ?? '');
-    const acked = (outcome: string) => {
-      metrics.ackSeconds.observe((performance.now() - started) / 1000);
-      metrics.slackRequests.inc({ kind: 'command', outcome });
+    const invocation: Invocation = {
+      command,
+      ack,
+      client,
+      deps,
+      acked: (outcome) => {
+        deps.metrics.ackSeconds.observe((performance.now() - started) / 1000);
+        deps.metrics.slackRequests.inc({ kind: 'command', outcome });
+      },
+      reply: { userId: command.user_id, responseUrl: command.response_url, channel: command.channel_id },
     };
-    const reply: ReplyTo = {
-      userId: command.user_id,
-      responseUrl: command.response_url,
-      channel: command.channel_id,
-    };
-    /**
-     * Recorded before the ack (SPEC §10): once Slack shows the user it was accepted, a crash cannot
-     * lose it. Carried out after the ack, from the record; its answer goes through the outbox.
-     */
-    const accept = async (payload: IntentPayload, outcome: string, ackText?: string) => {
-      let recorded: { id: number; fresh: boolean };
-      try {
-        recorded = await deps.inbox.record({
-          dedupeKey: `command:${command.trigger_id}`,
-          kind: payload.type,
-          userId: command.user_id,
-          payload,
-        });
-      } catch (err) {
-        log.error({ err }, 'could not record a slash command');
-        await ack({ response_type: 'ephemeral', text: NOT_RECORDED });
-        acked('unrecorded');
-        return;
-      }
-      await ack(ackText ? { response_type: 'ephemeral', text: ackText } : undefined);
-      acked(outcome);
-      if (recorded.fresh) deps.inbox.run(recorded.id);
-    };
-    switch (parsed.kind) {
-      case 'help':
-        await ack({ response_type: 'ephemeral', text: `\`\`\`${escapeSlack(helpText())}\`\`\`` });
-        acked('help');
-        return;
-      case 'invalid':
-        await ack({ response_type: 'ephemeral', text: problemsText(parsed.problems) });
-        acked('invalid');
-        return;
-      case 'open-modal':
-        await ack();
-        acked('modal');
-        await client.views.open({
-          trigger_id: command.trigger_id,
-          view: requestModal(service.accounts, command.channel_id),
-        });
-        return;
-      case 'status':
-        await accept(
-          { type: 'status', ...(parsed.request !== undefined ? { n: parsed.request } : {}), reply },
-          'status',
-        );
-        return;
-      case 'cancel':
-        await accept({ type: 'cancel', n: parsed.request, reply }, 'cancel');
-        return;
-      case 'report':
-        await accept({ type: 'report', reply }, 'report');
-        return;
-      case 'copy': {
-        const resolved = service.resolve(parsed.spec);
-        if (!resolved.ok) {
-          await ack({
-            response_type: 'ephemeral',
-            text: problemsText(resolved.problems.map((p) => p.message)),
-          });
-          acked('invalid');
-          return;
-        }
-        await accept(
-          {
-            type: 'copy',
-            spec: parsed.spec,
-            channel: command.channel_id,
-            reply: { ...reply, replaceOriginal: true },
-          },
-          'copy',
-          ':mag: Checking the source snapshots…',
-        );
-        return;
-      }
-    }
+    // The table is keyed by kind, so the answer fits `parsed`; TypeScript cannot tie the two together.
+    await (ANSWERS[parsed.kind] as Answer<ParsedCommand['kind']>)(invocation, parsed);
   });
+}
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** One `/snapshot-copy`, as each kind's answer needs it. */
+interface Invocation extends Pick<CommandArgs, 'command' | 'ack' | 'client'> {
+  deps: CommandDeps;
+  /** Counts the ack and how long it took, by outcome. */
+  acked: (outcome: string) => void;
+  reply: ReplyTo;
+}
+
+type Answer<K extends ParsedCommand['kind']> = (
+  c: Invocation,
+  parsed: Extract<ParsedCommand, { kind: K }>,
+) => Promise<void>;
+
+const ANSWERS: { [K in ParsedCommand['kind']]: Answer<K> } = {
+  help: async ({ ack, acked }) => {
+    await ack({ response_type: 'ephemeral', text: `\`\`\`${escapeSlack(helpText())}\`\`\`` });
+    acked('help');
+  },
+  invalid: async ({ ack, acked }, parsed) => {
+    await ack({ response_type: 'ephemeral', text: problemsText(parsed.problems) });
+    acked('invalid');
+  },
+  'open-modal': async ({ ack, acked, client, command, deps }) => {
+    await ack();
+    acked('modal');
+    await client.views.open({
+      trigger_id: command.trigger_id,
+      view: requestModal(deps.service.accounts, command.channel_id),
+    });
+  },
+  status: (c, parsed) =>
+    accept(
+      c,
+      { type: 'status', ...(parsed.request !== undefined ? { n: parsed.request } : {}), reply: c.reply },
+      'status',
+    ),
+  cancel: (c, parsed) => accept(c, { type: 'cancel', n: parsed.request, reply: c.reply }, 'cancel'),
+  report: (c) => accept(c, { type: 'report', reply: c.reply }, 'report'),
+  copy: requestCopy,
+};
+
+/** A copy the configuration cannot resolve is refused in the ack; the rest is checked after it. */
+async function requestCopy(c: Invocation, parsed: Extract<ParsedCommand, { kind: 'copy' }>): Promise<void> {
+  const resolved = c.deps.service.resolve(parsed.spec);
+  if (!resolved.ok) {
+    await c.ack({
+      response_type: 'ephemeral',
+      text: problemsText(resolved.problems.map((p) => p.message)),
+    });
+    c.acked('invalid');
+    return;
+  }
+  await accept(
+    c,
+    {
+      type: 'copy',
+      spec: parsed.spec,
+      channel: c.command.channel_id,
+      reply: { ...c.reply, replaceOriginal: true },
+    },
+    'copy',
+    ':mag: Checking the source snapshots…',
+  );
+}
+
+/**
+ * Recorded before the ack (SPEC §10): once Slack shows the user it was accepted, a crash cannot
+ * lose it. Carried out after the ack, from the record; its answer goes through the outbox.
+ */
+async function accept(
+  { command, ack, acked, deps }: Invocation,
+  payload: IntentPayload,
+  outcome: string,
+  ackText?: string,
+): Promise<void> {
+  let recorded: { id: number; fresh: boolean };
+  try {
+    recorded = await deps.inbox.record({
+      dedupeKey: `command:${command.trigger_id}`,
+      kind: payload.type,
+      userId: command.user_id,
+      payload,
+    });
+  } catch (err) {
+    deps.log.error({ err }, 'could not record a slash command');
+    await ack({ response_type: 'ephemeral', text: NOT_RECORDED });
+    acked('unrecorded');
+    return;
+  }
+  await ack(ackText ? { response_type: 'ephemeral', text: ackText } : undefined);
+  acked(outcome);
+  if (recorded.fresh) deps.inbox.run(recorded.id);
 }
