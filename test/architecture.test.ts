@@ -1,18 +1,15 @@
 /**
  * The layering of `src/` (issue #17), checked on the import graph: Slack is an adapter. The
- * domain, the store, the engine, the inbox and the message port never import from `src/slack/`;
- * the application layer (`requests/`, `steps/`, `reports/`) only where it still writes Slack text
- * itself — listed below as debt. A new import from `src/slack/` fails this test; so does a listed
- * one that is gone (strike it from the list, so the list only ever shrinks).
+ * domain, the store, the engine, the inbox and the message port never import from `src/slack/`,
+ * nor does the application layer (`requests/`, `steps/`, `reports/`): it says what is told through
+ * wording ports it owns (`requests/wording.ts`, `steps/wording.ts`, `reports/rendering.ts`), and
+ * the wiring fills them with the Slack adapter's words.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '../src');
-
-/** Where the bot still renders Slack mrkdwn outside `slack/` (formatting helpers, reply texts, view types). */
-const RENDERING_DEBT = [].sort();
 
 const INNER = ['domain', 'store', 'engine', 'inbox', 'messages'];
 const APPLICATION = ['requests', 'steps', 'reports'];
@@ -47,7 +44,7 @@ describe('the layering of src/', () => {
     expect(slackImports(INNER)).toEqual([]);
   });
 
-  it('lets the application layer import from slack/ only where it still renders Slack text (listed debt)', () => {
-    expect(slackImports(APPLICATION)).toEqual(RENDERING_DEBT);
+  it('keeps Slack out of the application layer: it speaks through ports of its own', () => {
+    expect(slackImports(APPLICATION)).toEqual([]);
   });
 });

@@ -14,8 +14,6 @@ import { CopyEventHandler } from '../requests/copy-events.js';
 import { expire } from '../requests/decisions.js';
 import { nudgeWaitingRequests } from '../requests/nudges.js';
 import { queueNotice } from '../requests/queue-notice.js';
-import type { RequestWording } from '../requests/wording.js';
-import { slackStepWording } from '../slack/wording/steps.js';
 import { DRILL_STEP, drillHandler } from '../steps/drill.js';
 import { DELETE_INTERMEDIATE_STEP, deleteIntermediateHandler } from '../steps/intermediate.js';
 import { LOCK_STEP, lockHandler } from '../steps/lock.js';
@@ -23,6 +21,7 @@ import { RETENTION_STEP, retentionHandler } from '../steps/retention.js';
 import { StepRunner } from '../steps/runner.js';
 import { UNSHARE_STEP, unshareHandler } from '../steps/unshare.js';
 import type { SlotLimits, Store } from '../store/port.js';
+import type { Wording } from './messaging.js';
 
 export function slotLimits(config: BotConfig): SlotLimits {
   return {
@@ -40,7 +39,7 @@ export interface CopyEngineDeps {
   aws: AwsAccess;
   config: BotConfig;
   notify: Notifier;
-  wording: RequestWording;
+  wording: Wording;
   log: Logger;
   metrics: Metrics;
   now: () => Date;
@@ -64,17 +63,13 @@ export interface CopyEngine {
 }
 
 export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
-  const { store, config, notify, wording, log, metrics, now, owner, pollIntervalMs } = d;
+  const { store, config, notify, log, metrics, now, owner, pollIntervalMs } = d;
   const { accounts } = config;
+  const wording = d.wording.requests;
   const gateway = d.aws.gateway;
   // Three missed ticks (at least 30 s): a replica that is merely slow is not taken over.
   const replicaStaleMs = Math.max(30_000, 3 * pollIntervalMs);
-  // Whose leases still count: on a store no other process uses, only this process's (the process
-  // lock makes any other holder a dead one); else the replicas that heart-beat lately.
-  const liveOwners = async (): Promise<readonly string[]> =>
-    store.capabilities.sharedAcrossProcesses
-      ? [...(await store.liveReplicas(new Date(now().getTime() - replicaStaleMs)))]
-      : [owner];
+  const liveOwners = liveOwnersOf(store, { now, owner, replicaStaleMs });
 
   // Step and dispatcher passes never reject (they log and retry next tick): nothing is discarded.
   const stepsAdded = () => void steps.kick();
@@ -84,44 +79,7 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     now,
     liveOwners,
     log: log.child({ component: 'steps' }),
-    handlers: {
-      [UNSHARE_STEP]: unshareHandler({
-        store,
-        aws: gateway,
-        accounts,
-        notify,
-        wording: slackStepWording,
-        now,
-        stepsAdded,
-      }),
-      [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({
-        store,
-        aws: gateway,
-        accounts,
-        notify,
-        wording: slackStepWording,
-        now,
-      }),
-      [LOCK_STEP]: lockHandler({ store, aws: gateway, accounts, notify, wording: slackStepWording, now }),
-      [RETENTION_STEP]: retentionHandler({
-        store,
-        aws: gateway,
-        accounts,
-        policies: config.drPolicies,
-        notify,
-        wording: slackStepWording,
-        now,
-      }),
-      [DRILL_STEP]: drillHandler({
-        store,
-        aws: gateway,
-        accounts,
-        policies: config.drPolicies,
-        wording: slackStepWording,
-        now,
-        ...(d.drillPollMs !== undefined ? { pollMs: d.drillPollMs } : {}),
-      }),
-    },
+    handlers: stepHandlers(d, stepsAdded),
   });
   // A copy ended and freed its slot: fill it at once (the dispatcher is made just below).
   const slotFreed = () => void dispatcher.kick();
@@ -151,19 +109,66 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
     holdExpiryMs: Math.max(60_000, 2 * pollIntervalMs),
     lookupSettleMs: Math.max(15_000, pollIntervalMs),
   });
-  const poller = new Poller({
+  const engine = engineOf(d, { dispatcher, events, steps, replicaStaleMs });
+  const copiesStartable = (n: number) => {
+    void dispatcher
+      .kick()
+      .then(() => queueNotice({ store, notify, wording, now, limits }, n))
+      .catch((err: unknown) => log.error({ err, request: n }, 'filling slots after an approval failed'));
+  };
+  return { steps, dispatcher, engine, liveOwners, stepsAdded, copiesStartable };
+}
+
+/** The durable follow-up steps (SPEC §10), each by the name the store keeps it under. */
+function stepHandlers(d: CopyEngineDeps, stepsAdded: () => void) {
+  const { store, config, notify, now } = d;
+  const common = { store, aws: d.aws.gateway, accounts: config.accounts, wording: d.wording.steps, now };
+  return {
+    [UNSHARE_STEP]: unshareHandler({ ...common, notify, stepsAdded }),
+    [DELETE_INTERMEDIATE_STEP]: deleteIntermediateHandler({ ...common, notify }),
+    [LOCK_STEP]: lockHandler({ ...common, notify }),
+    [RETENTION_STEP]: retentionHandler({ ...common, policies: config.drPolicies, notify }),
+    [DRILL_STEP]: drillHandler({
+      ...common,
+      policies: config.drPolicies,
+      ...(d.drillPollMs !== undefined ? { pollMs: d.drillPollMs } : {}),
+    }),
+  };
+}
+
+/**
+ * Whose leases still count: on a store no other process uses, only this process's (the process
+ * lock makes any other holder a dead one); else the replicas that heart-beat lately.
+ */
+function liveOwnersOf(
+  store: Store,
+  o: { now: () => Date; owner: string; replicaStaleMs: number },
+): () => Promise<readonly string[]> {
+  return async () =>
+    store.capabilities.sharedAcrossProcesses
+      ? [...(await store.liveReplicas(new Date(o.now().getTime() - o.replicaStaleMs)))]
+      : [o.owner];
+}
+
+/** The engine whose tick polls copies in flight, fills slots, sweeps waiting requests and resumes work. */
+function engineOf(
+  d: CopyEngineDeps,
+  parts: { dispatcher: Dispatcher; events: CopyEventHandler; steps: StepRunner; replicaStaleMs: number },
+): Engine {
+  const { store, config, notify, log, metrics, now, owner, pollIntervalMs } = d;
+  const wording = d.wording.requests;
+  return new Engine({
     store,
-    aws: gateway,
-    accounts,
-    events,
-    log: log.child({ component: 'poller' }),
-    metrics,
-    now,
-  });
-  const engine = new Engine({
-    store,
-    dispatcher,
-    poller,
+    dispatcher: parts.dispatcher,
+    poller: new Poller({
+      store,
+      aws: d.aws.gateway,
+      accounts: config.accounts,
+      events: parts.events,
+      log: log.child({ component: 'poller' }),
+      metrics,
+      now,
+    }),
     log: log.child({ component: 'engine' }),
     metrics,
     now,
@@ -172,17 +177,10 @@ export function createCopyEngine(d: CopyEngineDeps): CopyEngine {
       await expire({ store, notify, wording, now });
       await nudgeWaitingRequests({ store, approvals: config.approvals, notify, wording, now });
     },
-    steps,
+    steps: parts.steps,
     inbox: { resume: d.resumeIntents },
     owner,
-    replicaStaleMs,
+    replicaStaleMs: parts.replicaStaleMs,
     orphanAfterMs: 10 * 60_000,
   });
-  const copiesStartable = (n: number) => {
-    void dispatcher
-      .kick()
-      .then(() => queueNotice({ store, notify, wording, now, limits }, n))
-      .catch((err: unknown) => log.error({ err, request: n }, 'filling slots after an approval failed'));
-  };
-  return { steps, dispatcher, engine, liveOwners, stepsAdded, copiesStartable };
 }

@@ -6,21 +6,38 @@
 import type { BotConfig } from '../config/schema.js';
 import { Notifier } from '../messages/notifier.js';
 import type { Logger } from '../observability/log.js';
+import type { ReportRenderer } from '../reports/rendering.js';
 import { ApproverDirectory } from '../requests/approvers.js';
 import { cardRecipients } from '../requests/card-recipients.js';
 import { IdentityDirectory } from '../requests/identities.js';
 import type { RequestWording } from '../requests/wording.js';
+import { slackReportRenderer } from '../slack/blocks/report.js';
 import { OutboxSender } from '../slack/outbox.js';
 import { Presenter } from '../slack/present.js';
 import type { SlackWeb } from '../slack/web.js';
 import { slackRequestWording } from '../slack/wording/requests.js';
+import { slackStepWording } from '../slack/wording/steps.js';
+import type { StepWording } from '../steps/wording.js';
 import type { Store } from '../store/port.js';
+
+/** What the application says, in Slack's words: its wording ports, filled by the Slack adapter. */
+export interface Wording {
+  requests: RequestWording;
+  steps: StepWording;
+  reports: ReportRenderer;
+}
+
+const SLACK_WORDING: Wording = {
+  requests: slackRequestWording,
+  steps: slackStepWording,
+  reports: slackReportRenderer,
+};
 
 export interface Messaging {
   directory: ApproverDirectory;
   identities: IdentityDirectory;
   presenter: Presenter;
-  wording: RequestWording;
+  wording: Wording;
   notify: Notifier;
   outbox: OutboxSender;
 }
@@ -61,5 +78,5 @@ export function createMessaging(d: {
         }
       : {}),
   });
-  return { directory, identities, presenter, wording: slackRequestWording, notify, outbox };
+  return { directory, identities, presenter, wording: SLACK_WORDING, notify, outbox };
 }

@@ -12,7 +12,6 @@ import { filingAws } from '../requests/aws-reads.js';
 import { handleIntent } from '../requests/intents.js';
 import { RequestService } from '../requests/service.js';
 import type { AckFirst } from '../slack/ack-first.js';
-import { slackReportRenderer } from '../slack/blocks/report.js';
 import type { Store } from '../store/port.js';
 import type { CopyEngine } from './copy-engine.js';
 import type { Messaging } from './messaging.js';
@@ -46,7 +45,7 @@ export function createRequests(d: {
     directory: messaging.directory,
     identities: messaging.identities,
     notify,
-    wording: messaging.wording,
+    wording: messaging.wording.requests,
     now,
     kickDispatcher: copies.copiesStartable,
     acksFirst: () => d.ackFirst.quiet(),
@@ -71,7 +70,7 @@ export function createRequests(d: {
     kick: copies.copiesStartable,
     now,
     log: log.child({ component: 'reports' }),
-    renderer: slackReportRenderer,
+    renderer: messaging.wording.reports,
     stepsAdded: copies.stepsAdded,
   });
   return { service, inbox, reports };
