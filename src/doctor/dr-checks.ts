@@ -6,6 +6,7 @@
 import { asAwsError } from '../aws/errors.js';
 import type { AwsGateway, ProbedAction } from '../aws/gateway.js';
 import type { BotConfig, DrPolicyConfig } from '../config/schema.js';
+import { findAccount } from '../domain/resolve.js';
 import type { AccountConfig } from '../domain/types.js';
 
 export interface DrCheckRow {
@@ -39,7 +40,7 @@ export async function checkDrPolicies(
 ): Promise<DrCheckRow[]> {
   const rows: DrCheckRow[] = [];
   for (const policy of config.drPolicies) {
-    const account = config.accounts.find((a) => a.alias === policy.destination.account);
+    const account = findAccount(config.accounts, policy.destination.account);
     if (!account) continue;
     const { region } = policy.destination;
     const row = (check: string, ok: boolean, detail: string): DrCheckRow => ({

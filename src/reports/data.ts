@@ -1,5 +1,6 @@
 /** Loads what the DR report needs from the store. */
 import type { BotConfig } from '../config/schema.js';
+import { findAccount } from '../domain/resolve.js';
 import type { CopyState } from '../domain/types.js';
 import type { Store } from '../store/port.js';
 import { type DrReportInput, type PolicyCopies, RECENT_WINDOW_MS } from './model.js';
@@ -38,9 +39,7 @@ export async function loadReportInput(
   const policies: PolicyCopies[] = [];
   const drills = new Map((await store.latestDrills()).map((d) => [d.policyName, d]));
   for (const policy of config.drPolicies) {
-    const dest = config.accounts.find(
-      (a) => a.alias === policy.destination.account || a.id === policy.destination.account,
-    );
+    const dest = findAccount(config.accounts, policy.destination.account);
     if (dest === undefined) {
       policies.push({ policy, destinationAccountId: null, copies: [] });
       continue;

@@ -8,6 +8,7 @@ import type { AwsGateway, DescribedSnapshot } from '../aws/gateway.js';
 import type { DrPolicyConfig } from '../config/schema.js';
 import type { PricingConfig } from '../domain/cost.js';
 import { provenanceKey } from '../domain/provenance.js';
+import { findAccount } from '../domain/resolve.js';
 import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, ApprovalsConfig, CopyState, ResolvedRequest } from '../domain/types.js';
 import { PROVENANCE_TAGS, requestLabel } from '../domain/types.js';
@@ -117,8 +118,8 @@ function policyRun(deps: PolicyRunDeps, policy: DrPolicyConfig): PolicyRun {
     policy,
     actor: policyActor(policy),
     channel: policy.channel ?? deps.defaultChannel,
-    source: findAccount(deps.accounts, policy.source.account),
-    destination: findAccount(deps.accounts, policy.destination.account),
+    source: configuredAccount(deps.accounts, policy.source.account),
+    destination: configuredAccount(deps.accounts, policy.destination.account),
     destRegion: policy.destination.region,
     session: roleSessionName({ purpose: `policy-${policy.name}` }),
   };
@@ -278,8 +279,8 @@ async function tellRefused(
   deps.log.warn({ policy: policy.name, problems, request: n }, 'DR policy: snapshots refused');
 }
 
-function findAccount(accounts: AccountConfig[], ref: string): AccountConfig {
-  const account = accounts.find((a) => a.alias === ref || a.id === ref);
+function configuredAccount(accounts: AccountConfig[], ref: string): AccountConfig {
+  const account = findAccount(accounts, ref);
   // Config checks refuse a policy naming an unknown account; reaching this is a wiring bug.
   if (account === undefined) throw new Error(`DR policy names account "${ref}", which is not configured`);
   return account;

@@ -1,4 +1,5 @@
 import type { CopyView, RequestView } from '../domain/request-view.js';
+import { findAccount } from '../domain/resolve.js';
 import type { AccountConfig } from '../domain/types.js';
 import type { CopyRecord, DecisionRecord, DestinationQueue, RequestRecord } from '../store/port.js';
 import { detailsKeyOf, readDetails } from './details.js';
@@ -14,7 +15,7 @@ export function toRequestView(input: {
   const { request, copies, decisions, accounts } = input;
   const r = request.resolved;
   const details = readDetails(request.details);
-  const idOf = (alias: string) => accounts.find((a) => a.alias === alias)?.id ?? '?';
+  const idOf = (alias: string) => findAccount(accounts, alias)?.id ?? '?';
   const positions = new Map<number, number>();
   for (const q of input.queues ?? []) for (const p of q.positions) positions.set(p.copyId, p.position);
 
