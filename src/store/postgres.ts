@@ -52,8 +52,13 @@ export function postgresEngine(schema?: string): EngineProfile {
   };
 }
 
-/** Connections kept for recording intents before Slack's ack, beside the main pool. */
-const URGENT_CONNECTIONS = 4;
+/**
+ * Connections for recording intents before Slack's ack, beside the main pool. Each commit waits for
+ * its WAL flush; PostgreSQL flushes the commits that wait together at once, so more connections
+ * let a burst of acks share flushes: 50 concurrent inserts ran ~2x faster on 16 than on 4 (2 cores).
+ * They open only in a burst and close after 10 s idle (pg's default).
+ */
+const URGENT_CONNECTIONS = 16;
 
 export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Store {
   const config = {
