@@ -15,7 +15,6 @@ import {
 import { provenanceKey } from '../domain/provenance.js';
 import { roleSessionName } from '../domain/session-name.js';
 import type { AccountConfig, ApprovalsConfig, ResolvedRequest, SourceSnapshot } from '../domain/types.js';
-import { requestLabel } from '../domain/types.js';
 import type { FileRequestInput, NewCopy, RequestRecord, Store } from '../store/port.js';
 import { copyWarnings, encryptionParamsFor, why } from './copy-preflight.js';
 import { copyKey, INTERMEDIATE, type RequestDetails } from './details.js';
@@ -571,18 +570,4 @@ async function previousCopies(
     exists: !!r.newSnapshotId && existing.has(r.newSnapshotId),
     copiedAt: r.completedAt ?? r.updatedAt,
   }));
-}
-
-export function receiptText(request: RequestRecord, approvalsChannel: string, warnings: string[]): string {
-  const label = requestLabel(request.n);
-  const lines = [
-    request.state === 'pending_approval'
-      ? `Filed *${label}*: waiting for ${request.requiredApprovals} approval${request.requiredApprovals === 1 ? '' : 's'} in <#${approvalsChannel}>. Progress is posted in this channel's thread.`
-      : `Filed *${label}*.`,
-  ];
-  if (warnings.length)
-    lines.push(
-      `:warning: ${warnings.length} pre-flight warning${warnings.length === 1 ? '' : 's'}: see the thread.`,
-    );
-  return lines.join('\n');
 }

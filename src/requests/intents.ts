@@ -30,10 +30,7 @@ export async function handleIntent(service: RequestService, intent: IntentRecord
   const p = intent.payload as IntentPayload;
   const asked: Asked = { id: intent.id, receivedAt: intent.receivedAt, reply: p.reply };
   if (intent.attempts > MAX_INTENT_ATTEMPTS) {
-    await service.answer(
-      asked,
-      ':x: Your last `/snapshot-copy` action could not be carried out (the bot kept failing to reach its database or AWS). Nothing more will be done with it; please try again.',
-    );
+    await service.abandon(asked);
     return;
   }
   switch (p.type) {

@@ -18,7 +18,7 @@ import {
   mayDecide,
 } from './decisions.js';
 import { readDetails } from './details.js';
-import { fileRequest, receiptText } from './filing.js';
+import { fileRequest } from './filing.js';
 import type { IdentityDirectory } from './identities.js';
 import type { FilingAws } from './ports.js';
 import type { RecentRequest, RequestWording } from './wording.js';
@@ -84,6 +84,11 @@ export class RequestService {
   }
 
   /** Answers a recorded intent that changes nothing (status, report, a problem) and closes it. */
+  /** An intent that kept failing is closed with an apology (`MAX_INTENT_ATTEMPTS`). */
+  abandon(asked: Asked): Promise<void> {
+    return this.answer(asked, this.d.wording.intentAbandoned());
+  }
+
   async answer(asked: Asked, text: string, blocks?: unknown[]): Promise<void> {
     const { store, notify, now } = this.d;
     await store.transaction((tx) => finishIntent(tx, notify.within(tx), asked, text, now(), blocks));
@@ -102,7 +107,11 @@ export class RequestService {
     const { d } = this;
     const existing = await d.store.findRequestByIntent(asked.id);
     if (existing) {
-      const receipt = receiptText(existing, d.approvalsChannel, readDetails(existing.details).warnings);
+      const receipt = d.wording.receipt({
+        request: existing,
+        approvalsChannel: d.approvalsChannel,
+        warnings: readDetails(existing.details).warnings,
+      });
       return this.answer(asked, receipt);
     }
     const resolved = this.resolve(spec);
@@ -156,7 +165,13 @@ export class RequestService {
               await notify.reply(n, channel, d.wording.filingWarnings(warnings), at, `warnings:${n}`);
             }
             await this.refreshHomes(notify, [requesterId], at);
-            await finishIntent(tx, notify, asked, receiptText(request, d.approvalsChannel, warnings), at);
+            await finishIntent(
+              tx,
+              notify,
+              asked,
+              d.wording.receipt({ request, approvalsChannel: d.approvalsChannel, warnings }),
+              at,
+            );
           },
         },
       );

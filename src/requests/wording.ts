@@ -112,7 +112,11 @@ export interface RequestWording {
   noReport(): string;
   problems(problems: string[]): string;
   notFiled(awsMessage: string): string;
+  /** The requester's answer once the request is filed (or found filed already). */
+  receipt(fact: { request: RequestRecord; approvalsChannel: string; warnings: string[] }): string;
   filingWarnings(warnings: string[]): string;
+  /** An intent that kept failing is given up on: the user is told to try again. */
+  intentAbandoned(): string;
   requestStatus(fact: RequestStatus): string;
   noRequestsYet(): string;
   recentRequests(requests: RecentRequest[]): string;

@@ -260,6 +260,25 @@ describe('what the request services say, in Slack', () => {
       ':no_entry_sign: You cancelled R-7: 1 copy will not be made.',
     ],
     ['a request that does not exist', say.noSuchRequest(7), 'R-7 does not exist.'],
+    [
+      'the receipt of a request waiting for approval, with its warnings',
+      say.receipt({
+        request: { ...request, state: 'pending_approval' },
+        approvalsChannel: 'C0APPR',
+        warnings: ['a', 'b'],
+      }),
+      "Filed *R-8*: waiting for 2 approvals in <#C0APPR>. Progress is posted in this channel's thread.\n:warning: 2 pre-flight warnings: see the thread.",
+    ],
+    [
+      'the receipt of a request approved by its rules at once',
+      say.receipt({ request, approvalsChannel: 'C0APPR', warnings: [] }),
+      'Filed *R-8*.',
+    ],
+    [
+      'an intent given up on',
+      say.intentAbandoned(),
+      ':x: Your last `/snapshot-copy` action could not be carried out (the bot kept failing to reach its database or AWS). Nothing more will be done with it; please try again.',
+    ],
   ])('says %s', (_fact, text, expected) => {
     expect(text).toBe(expected);
   });
