@@ -68,6 +68,8 @@ export const COPY_FAILURE_CODES = [
   'copy-error',
   /** Hop 1 of a two-hop copy failed, so hop 2 has nothing to copy. */
   'intermediate-failed',
+  /** An account of the copy was removed from the config while it waited: the bot has no role to copy with. */
+  'account-not-configured',
 ] as const;
 export type CopyFailureCode = (typeof COPY_FAILURE_CODES)[number];
 

@@ -1,4 +1,4 @@
-import { AwsError, asAwsError } from '../aws/errors.js';
+import { type AwsError, asAwsError } from '../aws/errors.js';
 import type { AwsGateway } from '../aws/gateway.js';
 import { copyDescription, copyTags } from '../domain/copy-tags.js';
 import { provenanceVolume } from '../domain/provenance.js';
@@ -86,7 +86,7 @@ export class Dispatcher {
 
   private account(ref: string): AccountConfig {
     const account = findAccount(this.d.accounts, ref);
-    if (!account) throw new AwsError('invalid-parameter', `account ${ref} is no longer configured`);
+    if (!account) throw new AccountNotConfigured(`account ${ref} is no longer configured`);
     return account;
   }
 
@@ -96,7 +96,8 @@ export class Dispatcher {
     this.inProgress.add(copy.id);
     try {
       const request = await store.getRequest(copy.requestNumber);
-      if (!request) throw new AwsError('invalid-parameter', `request ${copy.requestNumber} is gone`);
+      // The store keeps requests for good; reaching this is a bug, and the copy fails as `unknown`.
+      if (!request) throw new Error(`request ${copy.requestNumber} is gone`);
       const route = this.routeOf(copy, request);
       if (copy.attempts > 1) {
         const earlier = await this.adoptOrWait(copy, request, route);
@@ -115,7 +116,10 @@ export class Dispatcher {
       }
       return await this.recordStarted(copy, await this.sendCopySnapshot(copy, request, route));
     } catch (err) {
-      return await this.failedToStart(copy, asAwsError(err, 'starting a copy'));
+      return await this.failedToStart(
+        copy,
+        err instanceof AccountNotConfigured ? err : asAwsError(err, 'starting a copy'),
+      );
     } finally {
       this.inProgress.delete(copy.id);
     }
@@ -283,7 +287,7 @@ export class Dispatcher {
     return true;
   }
 
-  private async failedToStart(copy: CopyRecord, err: AwsError): Promise<StartOutcome> {
+  private async failedToStart(copy: CopyRecord, err: AwsError | AccountNotConfigured): Promise<StartOutcome> {
     const { store, events, log, now } = this.d;
     const at = now();
     if (err.code === 'copy-limit') {
@@ -328,6 +332,12 @@ export class Dispatcher {
 }
 
 export type StartOutcome = 'started' | 'requeued' | 'failed';
+
+/** A configuration problem, not an AWS one: told as such, never as "AWS refused the copy parameters". */
+class AccountNotConfigured extends Error {
+  readonly code = 'account-not-configured';
+  readonly retryable = false;
+}
 
 /** Who a copy is made by and for: the accounts of its two ends and the CloudTrail session name. */
 interface Route {

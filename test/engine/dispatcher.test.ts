@@ -251,3 +251,45 @@ describe('Dispatcher when the database fails during a pass', () => {
     }
   });
 });
+
+describe('Dispatcher when an account of the copy was removed from the config', () => {
+  it('fails the copy as a configuration problem, without calling AWS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dispatcher-'));
+    const store = await openStore(`sqlite:${join(dir, 'bot.db')}`);
+    try {
+      await store.migrate();
+      await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
+      const aws = fakeAws();
+      const failed: string[] = [];
+      const dispatcher = new Dispatcher({
+        store,
+        aws: aws.gateway,
+        accounts: [],
+        limits: { default: 20, overrides: [] },
+        events: {
+          started: async () => {},
+          requeued: async () => {},
+          progressed: async () => {},
+          completed: async () => {},
+          failed: async (c) => {
+            failed.push(c.copy.failure?.code ?? '');
+          },
+        },
+        log: createLogger({ level: 'silent' }),
+        metrics: createMetrics(),
+        now: () => T0,
+        owner: 'test',
+        holdExpiryMs: 60_000,
+      });
+      await dispatcher.kick();
+      const [copy] = await store.getCopies(1);
+      expect(copy).toMatchObject({ state: 'failed', failure: { code: 'account-not-configured' } });
+      expect(copy?.failure?.message).toMatch(/no longer configured/);
+      expect(failed).toEqual(['account-not-configured']);
+      expect(aws.state.copyCalls).toBe(0);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -102,6 +102,8 @@ const FAILURE_ADVICE: Record<CopyFailureCode, (copy: CopyView) => string> = {
     'AWS refused the copy parameters. The details are below; correct the request and file it again.',
   'copy-error': () =>
     'AWS ended the copy in the error state. The AWS message is below; file the copy again once the cause is fixed.',
+  'account-not-configured': () =>
+    "an account of this copy is no longer in the bot's configuration, so the bot has no role to copy with. Add the account back (see the message below), then file the copy again.",
   'intermediate-failed': () =>
     'its first hop, the re-keyed copy within the source account, failed (see the reply above), so there is nothing to copy on. Fix that cause, then file the copy again.',
 };

@@ -83,7 +83,22 @@ export const slackRequestWording: RequestWording = {
   problems: (problems) => problemsText(problems),
   notFiled: (awsMessage) =>
     `:x: The request could not be filed: ${escapeSlack(awsMessage)}. Nothing was filed; try again.`,
+  receipt: ({ request, approvalsChannel, warnings }) => {
+    const label = requestLabel(request.n);
+    const lines = [
+      request.state === 'pending_approval'
+        ? `Filed *${label}*: waiting for ${request.requiredApprovals} approval${request.requiredApprovals === 1 ? '' : 's'} in <#${approvalsChannel}>. Progress is posted in this channel's thread.`
+        : `Filed *${label}*.`,
+    ];
+    if (warnings.length)
+      lines.push(
+        `:warning: ${warnings.length} pre-flight warning${warnings.length === 1 ? '' : 's'}: see the thread.`,
+      );
+    return lines.join('\n');
+  },
   filingWarnings: (warnings) => warnings.map((w) => `:warning: ${escapeSlack(w)}`).join('\n'),
+  intentAbandoned: () =>
+    ':x: Your last `/snapshot-copy` action could not be carried out (the bot kept failing to reach its database or AWS). Nothing more will be done with it; please try again.',
   requestStatus: ({ request, copies: shown }) => {
     const views = shown.map(({ copy, position }) => toCopyView(copy, undefined, position));
     const r = request.resolved;
