@@ -189,6 +189,47 @@ describe.skipIf(pgUrl === undefined)(
       expect(alive()).toBe(true);
     }, 60_000);
 
+    it('says in the ack that nothing was done when a command or a click cannot be recorded', async () => {
+      await bot.send.command(
+        `${DEMO_SNAPSHOTS.unencrypted} from us-east-1 to us-west-2`,
+        REQUESTER,
+        OPS_CHANNEL,
+      );
+      const card = await eventually(() => findCard(slack, 1), 'card of R-1', 15_000, story);
+      gate.cut();
+      await eventually(
+        async () => (await health()) === 503,
+        '/healthz 503 while the database is away',
+        10_000,
+      );
+
+      const started = performance.now();
+      const command = await bot.send.command(
+        `${DEMO_SNAPSHOTS.prodWest} from us-west-2 to us-east-1`,
+        REQUESTER,
+        OPS_CHANNEL,
+      );
+      expect(performance.now() - started).toBeLessThan(3_000); // inside Slack's ack deadline
+      expect(command.status).toBe(200);
+      expect(String((command.json() as { text?: string } | undefined)?.text)).toContain(
+        'cannot record that right now',
+      );
+      await click(bot.send, card, APPROVER, 'approve_copy', 'R-1');
+      await eventually(
+        () => responses(slack).some((t) => t.includes('decision could not be recorded')),
+        'the click told it was not recorded',
+        10_000,
+        () => responses(slack).join('\n'),
+      );
+
+      gate.restore();
+      await eventually(async () => alive() && (await health()) === 200, '/healthz 200 again', 15_000);
+      await sleep(1_500); // a tick: nothing recorded, so nothing is carried out late
+      const requests = await admin.query(`select n, state from ${schema}.requests order by n`);
+      expect(requests.rows).toEqual([{ n: 1, state: 'pending_approval' }]);
+      expect(copySnapshotCalls(sim).size).toBe(0);
+    }, 60_000);
+
     it('records a copy whose CopySnapshot answer arrived just as the database went away', async () => {
       // The database goes away the moment AWS has answered CopySnapshot, before the bot records it.
       const calls = sim.calls as CallRecord[];

@@ -8,6 +8,7 @@ import type { IntentPayload } from '../../requests/intents.js';
 import type { RequestService } from '../../requests/service.js';
 import { escapeSlack } from '../blocks/format.js';
 import { requestModal } from '../blocks/modal.js';
+import { problemsText } from '../blocks/problems.js';
 
 export interface CommandDeps {
   service: RequestService;
@@ -19,10 +20,6 @@ export interface CommandDeps {
 /** Said in the ack when the intent cannot be recorded: Slack is then told nothing was accepted. */
 export const NOT_RECORDED =
   ':x: The bot cannot record that right now (its database is not answering); nothing was done. Try again in a moment.';
-
-import { problemsText } from '../blocks/problems.js';
-
-export { problemsText };
 
 export function registerCommands(app: App, deps: CommandDeps): void {
   app.command('/snapshot-copy', async ({ command, ack, client }) => {
