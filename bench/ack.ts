@@ -4,6 +4,7 @@
  * (the floor), each server in a process of its own, driven by the same load generator. The bot
  * records every command's intent before its ack (SPEC §10): on SQLite, and on PostgreSQL when
  * `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` names one (a schema of its own, dropped after).
+ * A last row sends `help` alone, which records nothing: the cost of the bot's Bolt app by itself.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -101,6 +102,7 @@ async function drive(
   offset: number,
   /** The bot files copy requests after acking them; the floor only acks. */
   files: boolean,
+  textOf: (i: number) => string = commandText,
 ): Promise<Run> {
   const filedBefore = filingAnswers(slack);
   let copies = 0;
@@ -122,7 +124,7 @@ async function drive(
   here.enable();
   const before = await cpu();
   await pool(n, concurrency, async (i) => {
-    const text = commandText(offset + i);
+    const text = textOf(offset + i);
     if (files && text !== 'help') copies++;
     const started = performance.now();
     try {
@@ -201,6 +203,7 @@ export async function measureAck(o: AckOptions): Promise<Measurement> {
         }
         rows.push(...ackRows(o, store.label, c, rounds, details));
       }
+      if (store.label === 'SQLite') rows.push(await helpOnlyRow(o, { floor, bot, senders, slack }, offset));
       await bot.stop();
       bot = undefined;
     }
@@ -218,6 +221,41 @@ export async function measureAck(o: AckOptions): Promise<Measurement> {
     await slack.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same bursts of `help` alone, which the bot answers in its ack without recording an intent or
+ * filing anything: what the bot's Bolt app costs an ack before any work of its own, beside the
+ * floor. The rest of the ratio above it is the intent's write and the filings after the acks.
+ */
+async function helpOnlyRow(
+  o: AckOptions,
+  run: {
+    floor: ChildHandle;
+    bot: ChildHandle;
+    senders: { floor: SlackSender; bot: SlackSender };
+    slack: SlackApiStandIn;
+  },
+  offset: number,
+): Promise<Row> {
+  const c = Math.max(...o.concurrencies);
+  const ratios: Array<{ bot: number; floor: number }> = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const help = () => 'help';
+    const floorRun = await drive(run.floor, run.senders.floor, run.slack, o.requests, c, offset, false, help);
+    const botRun = await drive(run.bot, run.senders.bot, run.slack, o.requests, c, offset, false, help);
+    ratios.push({ bot: summary(botRun.latencies).p99, floor: summary(floorRun.latencies).p99 });
+  }
+  ratios.sort((x, y) => x.bot / x.floor - y.bot / y.floor);
+  const mid = ratios[Math.floor(ratios.length / 2)]!;
+  return {
+    figure: `ack p99, ${o.requests} help commands @${c} (no intent, no filing), SQLite (median of ${o.rounds})`,
+    value: ms(mid.bot),
+    reference: `floor ${ms(mid.floor)}`,
+    ratio: mid.bot / mid.floor,
+    target: '-',
+    pass: null,
+  };
 }
 
 /** The figures of one store at one concurrency, from its median round (details keep every round). */
