@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { USAGE } from '../../src/domain/command.js';
-import { slackRequestWording as say } from '../../src/slack/wording/requests.js';
-import type { CopyRecord, RequestRecord } from '../../src/store/port.js';
+import { USAGE } from '../../../src/domain/command.js';
+import { slackRequestWording as say } from '../../../src/slack/wording/requests.js';
+import type { CopyRecord, RequestRecord } from '../../../src/store/port.js';
 
 const at = new Date('2026-01-01T10:00:00Z');
 
