@@ -117,8 +117,9 @@ export function expiresAt(createdAt: Date, hours: number): Date {
   return new Date(createdAt.getTime() + hours * HOUR_MS);
 }
 
-export function isExpired(createdAt: Date, hours: number, now: Date): boolean {
-  return now.getTime() >= expiresAt(createdAt, hours).getTime();
+/** A request past its expiry may no longer be approved; one without (a DR policy's) never expires. */
+export function isExpired(expiry: Date | null | undefined, now: Date): boolean {
+  return expiry != null && now.getTime() >= expiry.getTime();
 }
 
 /**

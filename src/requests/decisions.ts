@@ -1,4 +1,4 @@
-import { checkApprover, tally } from '../domain/approval.js';
+import { checkApprover, isExpired, tally } from '../domain/approval.js';
 import type { ApprovalsConfig, Decision } from '../domain/types.js';
 import { requestLabel } from '../domain/types.js';
 import type { Notifier, ReplyTo } from '../messages/notifier.js';
@@ -162,7 +162,7 @@ async function auditRefusal({ tx, at, input }: Deciding, reason: string): Promis
 /** A click on an expired request (it is expired now), or a rejection without its reason. */
 async function changesNothing(c: Deciding, request: RequestRecord): Promise<DecisionResult | undefined> {
   const { deps, tx, at, input } = c;
-  if (request.expiresAt && request.expiresAt.getTime() <= at.getTime()) {
+  if (isExpired(request.expiresAt, at)) {
     await expire({ ...deps, store: tx });
     return { outcome: 'noop', message: deps.wording.expiredUnapproved(input.n) };
   }
@@ -376,7 +376,7 @@ export async function mayDecide(
   const who = await lookUpDecider(deps, request, input.userId);
   const copies = await dmCopiesFor(deps.store, request, input.via);
   if (refusal(deps, request, input, who, copies)) return false;
-  return !(request.expiresAt && request.expiresAt.getTime() <= deps.now().getTime());
+  return !isExpired(request.expiresAt, deps.now());
 }
 
 /**

@@ -1,4 +1,9 @@
-import { type ApprovalFacts, missingReasonProblem, requiredApprovals } from '../domain/approval.js';
+import {
+  type ApprovalFacts,
+  expiresAt,
+  missingReasonProblem,
+  requiredApprovals,
+} from '../domain/approval.js';
 import { DEFAULT_PRICING, estimateCopyCost, type PricingConfig, totalCost } from '../domain/cost.js';
 import {
   type CopyEncryptionParams,
@@ -379,9 +384,7 @@ function requestToFile(
       resolved: { ...request, sources },
       crossAccount: input.crossAccount,
       requiredApprovals: required,
-      expiresAt: input.policyName
-        ? null
-        : new Date(at.getTime() + deps.approvals.expireAfterHours * 3_600_000),
+      expiresAt: input.policyName ? null : expiresAt(at, deps.approvals.expireAfterHours),
       details,
       at,
     },

@@ -221,7 +221,10 @@ describe('expiry', () => {
     { name: 'is expired at the deadline', now: '2024-01-02T00:00:00.000Z', expired: true },
     { name: 'is expired after the deadline', now: '2024-01-03T00:00:00.000Z', expired: true },
   ])('$name', ({ now, expired }) => {
-    expect(isExpired(created, 24, new Date(now))).toBe(expired);
+    expect(isExpired(expiresAt(created, 24), new Date(now))).toBe(expired);
+  });
+  it('never expires a request without an expiry (a DR policy files approved)', () => {
+    expect(isExpired(null, new Date('2999-01-01T00:00:00Z'))).toBe(false);
   });
 });
 
