@@ -3,8 +3,9 @@
  * References to an account whose own entry is broken are not reported again: the operator sees
  * the root cause once, at the account.
  */
+import { kmsKeyRegion } from '../domain/fields.js';
 import type { AccountConfig, ApprovalsConfig, LimitsConfig } from '../domain/types.js';
-import { type DrPolicyConfig, kmsArnRegion, roleArnAccount } from './schema.js';
+import { type DrPolicyConfig, roleArnAccount } from './schema.js';
 
 export type Path = ReadonlyArray<string | number>;
 export type Report = (path: Path, message: string) => void;
@@ -68,7 +69,7 @@ export function checkAccounts(accounts: Indexed<AccountConfig>[], report: Report
           );
         }
         // KMS keys are regional: an ARN from another Region can never encrypt a copy here.
-        const keyRegion = kmsArnRegion(key);
+        const keyRegion = kmsKeyRegion(key);
         if (keyRegion !== undefined && keyRegion !== region) {
           report(['accounts', index, field, region], `the key ARN is in ${keyRegion}, not ${region}`);
         }

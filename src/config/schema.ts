@@ -6,6 +6,7 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_PRICING, type PricingConfig } from '../domain/cost.js';
+import { isKmsKeyReference } from '../domain/fields.js';
 import { isKnownRegion } from '../domain/regions.js';
 import type { AccountConfig, ApprovalsConfig, LimitsConfig, LockSpec, Tag } from '../domain/types.js';
 
@@ -81,9 +82,6 @@ export const CONFIG_DEFAULTS = {
 const ACCOUNT_ID = /^\d{12}$/;
 // Partition-aware (aws, aws-cn, aws-us-gov, aws-iso…); role paths may contain slashes.
 const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
-const KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const ALIAS_NAME = /^alias\/[\w/-]{1,250}$/;
-const KMS_ARN = /^arn:aws(?:-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):(key\/[\w-]+|alias\/[\w/-]+)$/;
 
 const positiveInt = (what = 'a positive whole number') =>
   z
@@ -128,14 +126,9 @@ const approverSchema = z
 /** Accepts what CopySnapshot's KmsKeyId accepts: key ID, alias/…, key ARN or alias ARN. */
 export const kmsKeySchema = z
   .string({ error: 'must be a KMS key ID, alias/…, key ARN or alias ARN' })
-  .refine((key) => KEY_ID.test(key) || ALIAS_NAME.test(key) || KMS_ARN.test(key), {
+  .refine(isKmsKeyReference, {
     error: (iss) => `"${String(iss.input)}" is not a KMS key ID, alias/…, key ARN or alias ARN`,
   });
-
-/** The Region named in a KMS ARN, if the key is given as an ARN. */
-export function kmsArnRegion(key: string): string | undefined {
-  return KMS_ARN.exec(key)?.[1];
-}
 
 /** The account named in an IAM role ARN. */
 export function roleArnAccount(arn: string): string | undefined {

@@ -202,13 +202,20 @@ const MRK = 'mrk-[0-9a-f]{32}';
 const ALIAS_NAME = 'alias/[A-Za-z0-9/_-]{1,250}';
 const KEY_ID = new RegExp(`^(?:${UUID}|${MRK})$`, 'i');
 const ALIAS = new RegExp(`^${ALIAS_NAME}$`);
+// A key ARN's key part is left to AWS (the pre-flight's DescribeKey and the doctor read the key):
+// the shape alone cannot tell a key that exists from one that does not.
 const KMS_ARN = new RegExp(
-  `^arn:(aws(?:-[a-z]+)*):kms:([a-z]+(?:-[a-z]+)+-\\d+):(\\d{12}):(?:key/(?:${UUID}|${MRK})|${ALIAS_NAME})$`,
+  `^arn:(aws(?:-[a-z]+)*):kms:([a-z]+(?:-[a-z]+)+-\\d+):(\\d{12}):(?:key/[\\w-]+|${ALIAS_NAME})$`,
   'i',
 );
 
+/** The one shape check of a KMS key reference, for commands, forms and the config alike. */
+export function isKmsKeyReference(raw: string): boolean {
+  return KEY_ID.test(raw) || ALIAS.test(raw) || KMS_ARN.test(raw);
+}
+
 export function parseKmsKey(raw: string): Checked<string> {
-  if (KEY_ID.test(raw) || ALIAS.test(raw) || KMS_ARN.test(raw)) return ok(raw);
+  if (isKmsKeyReference(raw)) return ok(raw);
   return fail(
     `${quote(raw)} is not a KMS key: use a key ID, mrk-… multi-Region key ID, alias/…, key ARN or alias ARN`,
   );
