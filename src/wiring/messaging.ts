@@ -1,7 +1,7 @@
 /**
  * Everything that talks to people: who may approve, who is a real colleague, how a request is
- * shown, the words the request services say things in, and the outbox that sends it all (SPEC §5,
- * §10: every message is stored first).
+ * shown (the presenter, which the outbox renders with), the words the application says things in,
+ * and the outbox that sends it all (SPEC §5, §10: every message is stored first).
  */
 import type { BotConfig } from '../config/schema.js';
 import { Notifier } from '../messages/notifier.js';
@@ -36,7 +36,6 @@ const SLACK_WORDING: Wording = {
 export interface Messaging {
   directory: ApproverDirectory;
   identities: IdentityDirectory;
-  presenter: Presenter;
   wording: Wording;
   notify: Notifier;
   outbox: OutboxSender;
@@ -78,5 +77,5 @@ export function createMessaging(d: {
         }
       : {}),
   });
-  return { directory, identities, presenter, wording: SLACK_WORDING, notify, outbox };
+  return { directory, identities, wording: SLACK_WORDING, notify, outbox };
 }
