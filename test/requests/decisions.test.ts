@@ -342,3 +342,92 @@ describe('expire', () => {
     expect(await h.drainOutbox()).toEqual([]);
   });
 });
+
+describe('decide: who counts beyond the configured list', () => {
+  const LEAD = 'U0LEAD';
+  const escalating = approvalsConfig({ approvers: [APPROVER1], escalateTo: [LEAD], escalateAfterHours: 8 });
+
+  it('counts an escalateTo approver only once the request was escalated', async () => {
+    await fileRequest();
+    const early = await click(LEAD, {}, deps(escalating));
+    expect(early.outcome).toBe('refused');
+    expect(await state()).toBe('pending_approval');
+
+    await h.store.claimApprovalNudges('escalate', h.now(), h.now());
+    const late = await click(LEAD, {}, deps(escalating));
+    expect(late.outcome).toBe('approved');
+    expect(await state()).toBe('approved');
+  });
+
+  it("counts a click from the approver's own DM copy of the card", async () => {
+    await fileRequest(2);
+    await h.store.recordCardCopy(
+      { requestNumber: 1, userId: APPROVER1, channel: 'D0APPROVER1', ts: '2.1' },
+      h.now(),
+    );
+
+    const own = await click(APPROVER1, { via: { channel: 'D0APPROVER1', ts: '2.1' } });
+    expect(own.outcome).toBe('recorded');
+    expect((await h.store.listDecisions(1)).map((d) => d.userId)).toEqual([APPROVER1]);
+  });
+
+  it('retries a click from a DM card not recorded yet, and refuses it once the wait for the record is over', async () => {
+    await fileRequest();
+    const dm = { channel: 'D0APPROVER2', ts: '3.1' };
+    const asked = await h.click(APPROVER2);
+    const input: DecisionInput = { n: 1, userId: APPROVER2, decision: 'approve', via: dm };
+
+    // Thrown, the inbox keeps the click and carries it out again later.
+    await expect(decide(deps(), asked, input)).rejects.toThrow("R-1's approval card is not recorded yet");
+    expect(await h.drainOutbox()).toEqual([]);
+    h.setHoursAfterFiling(1 + 2 / 60);
+    expect(await decide(deps(), asked, input)).toEqual({ outcome: 'refused', message: say.notThisCard(1) });
+    expect(await h.store.listDecisions(1)).toEqual([]);
+    expect(await h.drainOutbox()).toEqual([answer(APPROVER2, say.notThisCard(1))]);
+  });
+
+  it('refuses a click when Slack cannot say who the clicker is, and counts nothing', async () => {
+    await fileRequest();
+    const d = deps();
+    d.identities = new IdentityDirectory({
+      userInfo: async () => {
+        throw new Error('ratelimited');
+      },
+      workspace: async () => WORKSPACE,
+    });
+    const result = await click(APPROVER1, {}, d);
+
+    expect(result.outcome).toBe('refused');
+    expect(result.message).toContain('users.info failed: ratelimited');
+    expect(await h.store.listDecisions(1)).toEqual([]);
+    expect(await state()).toBe('pending_approval');
+  });
+});
+
+describe('decide: the outcome of several decisions', () => {
+  it('rejects on the first rejection, even after an approval', async () => {
+    await fileRequest(2);
+    await click(APPROVER1);
+    const result = await click(GROUP_MEMBER, { decision: 'reject', reason: 'not this week' });
+
+    expect(result.outcome).toBe('rejected');
+    expect(await h.store.getRequest(1)).toMatchObject({ state: 'rejected', closedBy: GROUP_MEMBER });
+    expect(await copyStates()).toEqual(['cancelled']);
+  });
+
+  it("audits the request's own reason with its approval", async () => {
+    const reasoned = filing();
+    reasoned.request.resolved.reason = 'restore test before migration';
+    await h.store.fileRequest(reasoned);
+    await h.store.setApprovalCard(1, CARD);
+    await click(APPROVER1);
+
+    const approvedEntry = (await h.store.listAudit({ requestNumber: 1 })).find(
+      (a) => a.action === 'request.approved',
+    );
+    expect(approvedEntry?.detail).toEqual({
+      approvers: [APPROVER1],
+      requestReason: 'restore test before migration',
+    });
+  });
+});
