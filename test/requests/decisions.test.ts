@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SlackUserFacts } from '../../src/domain/identity.js';
 import type { ApprovalsConfig } from '../../src/domain/types.js';
 import { ApproverDirectory } from '../../src/requests/approvers.js';
-import { type DecisionDeps, type DecisionInput, decide, expire } from '../../src/requests/decisions.js';
+import {
+  type DecisionDeps,
+  type DecisionInput,
+  decide,
+  expire,
+  mayDecide,
+} from '../../src/requests/decisions.js';
 import { IdentityDirectory } from '../../src/requests/identities.js';
 import { slackRequestWording as say } from '../../src/slack/wording/requests.js';
 import { filing, T0 } from '../store/fixtures/builders.js';
@@ -429,5 +435,28 @@ describe('decide: the outcome of several decisions', () => {
       approvers: [APPROVER1],
       requestReason: 'restore test before migration',
     });
+  });
+});
+
+describe('mayDecide: whether a Reject click opens the reason form', () => {
+  const may = (userId: string, d = deps()) => mayDecide(d, { n: 1, userId, decision: 'reject', via: CARD });
+
+  it('opens it for an approver of a waiting request, and writes nothing', async () => {
+    await fileRequest();
+    expect(await may(APPROVER1)).toBe(true);
+    expect(await auditAfterFiling()).toEqual([]);
+    expect(await h.drainOutbox()).toEqual([]);
+  });
+
+  it('does not open it for someone who may not decide, nor on a closed or expired request', async () => {
+    await fileRequest();
+    expect(await may('U0STRANGER')).toBe(false);
+    expect(await may(REQUESTER, deps(approvalsConfig({ approvers: [REQUESTER] })))).toBe(false);
+    h.setHoursAfterFiling(24);
+    expect(await may(APPROVER1)).toBe(false);
+    h.setHoursAfterFiling(1);
+    await h.store.cancelRequest(1, h.now(), REQUESTER);
+    expect(await may(APPROVER1)).toBe(false);
+    expect(await auditAfterFiling()).toEqual([]);
   });
 });

@@ -3,8 +3,15 @@ import type { ApprovalsConfig } from '../../src/domain/types.js';
 import { Notifier } from '../../src/messages/notifier.js';
 import { type NudgeDeps, nudgeWaitingRequests } from '../../src/requests/nudges.js';
 import { slackRequestWording as say } from '../../src/slack/wording/requests.js';
-import { filing } from '../store/fixtures/builders.js';
-import { APPROVALS_CHANNEL, approvalsConfig, type Harness, openHarness, REQUESTER } from './support.js';
+import { filing, T0 } from '../store/fixtures/builders.js';
+import {
+  APPROVALS_CHANNEL,
+  approvalsConfig,
+  type Harness,
+  HOUR_MS,
+  openHarness,
+  REQUESTER,
+} from './support.js';
 
 const NUDGED = approvalsConfig({
   approvers: ['U0APPROVER1', 'U0APPROVER2', 'S0DRTEAM'],
@@ -166,7 +173,7 @@ describe('nudgeWaitingRequests: the escalation', () => {
   });
 });
 
-describe('nudgeWaitingRequests on a decided request', () => {
+describe('nudgeWaitingRequests on a request no longer waiting for approval', () => {
   it('reminds and escalates nothing once the request is approved or rejected', async () => {
     await h.store.fileRequest(filing());
     await h.store.fileRequest(filing());
@@ -178,5 +185,11 @@ describe('nudgeWaitingRequests on a decided request', () => {
     expect(await h.drainOutbox()).toEqual([]);
     const audit = await h.store.listAudit({});
     expect(audit.filter((a) => a.action.startsWith('approval.'))).toEqual([]);
+  });
+
+  it('reminds nothing of a request past its deadline: it is expired, not nudged', async () => {
+    await h.store.fileRequest(filing({ expiresAt: new Date(T0.getTime() + 6 * HOUR_MS) }));
+    expect(await sweepAt(8)).toBe(0);
+    expect(await h.drainOutbox()).toEqual([]);
   });
 });
