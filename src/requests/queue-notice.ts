@@ -51,10 +51,15 @@ export async function queueNotice(
       ...(estimate ? { estimateStartMs: estimate } : {}),
     });
   }
-  await notify.reply(n, request.originChannel, deps.wording.copiesQueued(told), now(), `queued:${n}`);
-  // Nothing of it could start: the request waits in the queue (SPEC §5: approved → queued → copying).
-  // A copy that started meanwhile moved it to `copying` already, and `from` keeps it there.
-  if (await store.transitionRequest(n, { from: ['approved'], to: 'queued', at: now() })) {
-    await notify.requestChanged(n, request.originChannel, now());
-  }
+  const at = now();
+  // The notice and the state it tells of commit together (the reply's key makes a replay tell once).
+  await store.transaction(async (tx) => {
+    const tell = notify.within(tx);
+    await tell.reply(n, request.originChannel, deps.wording.copiesQueued(told), at, `queued:${n}`);
+    // Nothing of it could start: the request waits in the queue (SPEC §5: approved → queued → copying).
+    // A copy that started meanwhile moved it to `copying` already, and `from` keeps it there.
+    if (await tx.transitionRequest(n, { from: ['approved'], to: 'queued', at })) {
+      await tell.requestChanged(n, request.originChannel, at);
+    }
+  });
 }
