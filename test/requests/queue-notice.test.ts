@@ -58,8 +58,8 @@ describe('queueNotice', () => {
       { copy: second, position: 2, estimateStartMs: 60 * 60_000 },
     ]);
     expect(text.split('\n')).toEqual([
-      ':double_vertical_bar: `snap-b0000000000000000` → us-west-2: #1 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~30m 00s.',
-      ':double_vertical_bar: `snap-b0000000000000001` → us-west-2: #2 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~1h 00m.',
+      ':double_vertical_bar: `snap-b0000000000000000` → us-west-2: #1 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~30 min.',
+      ':double_vertical_bar: `snap-b0000000000000001` → us-west-2: #2 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~1 h.',
     ]);
     expect(await h.drainOutbox()).toEqual([
       {
@@ -92,7 +92,7 @@ describe('queueNotice', () => {
 
     const [reply] = await h.drainOutbox();
     expect(reply?.payload['text']).toBe(
-      ':double_vertical_bar: `snap-b0000000000000000` → us-west-2: #1 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~10m 00s.',
+      ':double_vertical_bar: `snap-b0000000000000000` → us-west-2: #1 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~10 min.',
     );
   });
 
@@ -117,7 +117,7 @@ describe('queueNotice', () => {
     const sent = await h.drainOutbox();
     expect(sent.map((m) => m.kind)).toEqual(['request.reply']);
     expect(sent[0]?.payload['text']).toBe(
-      ':double_vertical_bar: `snap-a0000000000000001` → us-west-2: #1 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~30m 00s.',
+      ':double_vertical_bar: `snap-a0000000000000001` → us-west-2: #1 in the queue for prod us-west-2 (all copy slots busy), expected to start in ~30 min.',
     );
     expect((await h.store.getRequest(n))?.state).toBe('copying');
   });
@@ -157,9 +157,9 @@ describe('queueNotice', () => {
         .split('\n')
         .map((line) => line.split('busy), ')[1]),
     ).toEqual([
-      'expected to start in ~30m 00s.',
-      'expected to start in ~30m 00s.',
-      'expected to start in ~1h 00m.',
+      'expected to start in ~30 min.',
+      'expected to start in ~30 min.',
+      'expected to start in ~1 h.',
     ]);
   });
 });

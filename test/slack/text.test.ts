@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeSlack, formatDuration, progressBar } from '../../src/slack/blocks/text.js';
+import { approxDuration, escapeSlack, formatDuration, progressBar } from '../../src/slack/blocks/text.js';
 
 describe('escapeSlack', () => {
   it.each([
@@ -49,5 +49,19 @@ describe('formatDuration', () => {
     { ms: -1, text: '0s' },
   ])('$ms ms reads $text', ({ ms, text }) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('approxDuration (a rough estimate)', () => {
+  it.each([
+    { ms: 10_000, text: '1 min' },
+    { ms: 29.6 * 60_000, text: '30 min' },
+    { ms: 60 * 60_000, text: '1 h' },
+    { ms: 100 * 60_000, text: '2 h' },
+    { ms: 47 * 3_600_000, text: '47 h' },
+    { ms: 72 * 3_600_000, text: '3 days' },
+    { ms: Number.NaN, text: '1 min' },
+  ])('$ms ms reads $text', ({ ms, text }) => {
+    expect(approxDuration(ms)).toBe(text);
   });
 });

@@ -31,3 +31,12 @@ export function formatDuration(ms: number): string {
   if (minutes > 0) return `${minutes}m ${two(seconds)}s`;
   return `${seconds}s`;
 }
+
+/** `12 min`, `3 h`, `2 days`: a rough estimate in one rounded unit, never false precision. */
+export function approxDuration(ms: number): string {
+  const minutes = Math.max(1, Math.round((Number.isFinite(ms) ? ms : 0) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.round(hours / 24)} days`;
+}

@@ -1,6 +1,7 @@
 import type { CopyFailureCode } from '../../domain/types.js';
-import { clip, code, escapeSlack, formatDuration, hopPrefix, mention } from './format.js';
+import { clip, code, escapeSlack, hopPrefix, mention } from './format.js';
 import { completionLine } from './request.js';
+import { approxDuration } from './text.js';
 import type { CopyView } from './view-model.js';
 
 /** KMS permissions the copying role needs on the keys involved (SPEC §5.7, seed "To check for failure"). */
@@ -14,7 +15,7 @@ export const KMS_ACTIONS_FOR_COPY = [
 
 export function queuedReply(copy: CopyView): string {
   const pos = copy.queuePosition ? `#${copy.queuePosition} in the queue` : 'queued';
-  const eta = copy.estimateStartMs ? `, expected to start in ~${formatDuration(copy.estimateStartMs)}` : '';
+  const eta = copy.estimateStartMs ? `, expected to start in ~${approxDuration(copy.estimateStartMs)}` : '';
   return `:double_vertical_bar: ${code(copy.sourceSnapshotId)} → ${copy.destinationRegion}: ${pos} for ${escapeSlack(copy.destination.alias)} ${copy.destinationRegion} (all copy slots busy)${eta}.`;
 }
 

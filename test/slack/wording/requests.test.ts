@@ -138,7 +138,7 @@ describe('what the request services say, in Slack', () => {
         { copy: queuedElsewhere },
       ]),
       [
-        ':double_vertical_bar: `snap-0aaa` → us-west-2: #2 in the queue for audit us-west-2 (all copy slots busy), expected to start in ~30m 00s.',
+        ':double_vertical_bar: `snap-0aaa` → us-west-2: #2 in the queue for audit us-west-2 (all copy slots busy), expected to start in ~30 min.',
         ':double_vertical_bar: `snap-0bbb` → eu-west-1: queued for audit eu-west-1 (all copy slots busy).',
       ].join('\n'),
     ],
