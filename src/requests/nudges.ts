@@ -41,7 +41,9 @@ async function sendDue(deps: NudgeDeps, kind: ApprovalNudge, hours: number): Pro
       const approved = (await tx.listDecisions(request.n))
         .filter((d) => d.decision === 'approve')
         .map((d) => d.userId);
-      const nudge = nudgeOf(deps, kind, request, hours, approved);
+      // What it has waited, not the threshold: after a bot outage the first sweep is late.
+      const waitedHours = (at.getTime() - request.createdAt.getTime()) / HOUR_MS;
+      const nudge = nudgeOf(deps, kind, request, { hours, waitedHours }, approved);
       await tx.appendAudit({
         at,
         actor: 'bot',
@@ -65,13 +67,13 @@ function nudgeOf(
   { approvals, wording }: Pick<NudgeDeps, 'approvals' | 'wording'>,
   kind: ApprovalNudge,
   request: RequestRecord,
-  hours: number,
+  { hours, waitedHours }: { hours: number; waitedHours: number },
   approved: string[],
 ): { text: string; action: string; detail: Record<string, unknown>; dedupeKey: string } {
   if (kind === 'escalate') {
     const to = approvals.escalateTo ?? [];
     return {
-      text: wording.escalation({ n: request.n, waitedHours: hours, escalateTo: to }),
+      text: wording.escalation({ n: request.n, waitedHours, escalateTo: to }),
       action: 'approval.escalated',
       detail: { escalateTo: to, afterHours: hours },
       dedupeKey: `escalated:${request.n}`,
@@ -86,7 +88,7 @@ function nudgeOf(
     text: wording.reminder({
       n: request.n,
       requesterId: request.requesterId,
-      waitedHours: hours,
+      waitedHours,
       approvals: approved.length,
       required: request.requiredApprovals,
       mayApprove: who,

@@ -83,6 +83,15 @@ describe('nudgeWaitingRequests: the reminder', () => {
     expect((await h.store.getRequest(1))?.remindedAt).toEqual(h.now());
   });
 
+  it('says how long the request really waited when the first sweep comes late (the bot was down)', async () => {
+    expect(await sweepAt(10.2)).toBe(2);
+    const replies = (await h.drainOutbox()).filter((m) => m.kind === 'card.reply');
+    expect(replies.map((m) => (m.payload as { text: string }).text)).toEqual([
+      ':bell: R-1 from <@U0REQUESTER> has waited 10 hours for approval (0/2). <@U0APPROVER1>, <@U0APPROVER2>, <!subteam^S0DRTEAM> may still approve it.',
+      ':rotating_light: R-1 has waited 10 hours for approval: escalated to <!subteam^S0LEADS>, who may now approve it too.',
+    ]);
+  });
+
   it('is sent once: a second sweep says nothing more', async () => {
     expect(await sweepAt(4)).toBe(1);
     await h.drainOutbox();

@@ -20,9 +20,11 @@ import {
 const copies = (k: number) => `${k} ${k === 1 ? 'copy' : 'copies'}`;
 const stateText = (state: string) => state.replace('_', ' ');
 
+/** `30 minutes`, `1 hour`, `4.5 hours`: down to the half hour, so a wait is never overstated. */
 function hoursText(hours: number): string {
-  if (hours < 1) return `${Math.round(hours * 60)} minutes`;
-  return `${hours} hour${hours === 1 ? '' : 's'}`;
+  if (hours < 1) return `${Math.floor(hours * 60)} minutes`;
+  const halves = Math.floor(hours * 2) / 2;
+  return `${halves} hour${halves === 1 ? '' : 's'}`;
 }
 
 const waited = (hours: number) => `has waited ${hoursText(hours)} for approval`;
