@@ -196,6 +196,27 @@ describe('CopyEventHandler when a copy is put back in the queue', () => {
     expect((await drainOutbox(store)).map((m) => m.kind)).toEqual(['request.update']);
   });
 
+  it('tells the copy limit of each destination on its own', async () => {
+    await store.fileRequest(
+      filing({ state: 'approved', expiresAt: null }, [
+        newCopy(undefined, { region: 'us-west-2' }),
+        newCopy(undefined, { region: 'us-east-1' }),
+      ]),
+    );
+    await store.claimStartableCopies({ limits: LIMITS, now: clock, owner: 'test' });
+    for (const id of [1, 2]) {
+      await changeAndTell(
+        store,
+        (tx) => tx.requeueCopy(id, { at: clock, holdDestination: true, reason: 'quota', definite: true }),
+        (c, tx) => events.requeued(c, 'copy-limit', tx),
+      );
+    }
+    expect(replies(await drainOutbox(store))).toEqual([
+      wording.copyLimitReached({ account: 'prod', region: 'us-west-2' }),
+      wording.copyLimitReached({ account: 'prod', region: 'us-east-1' }),
+    ]);
+  });
+
   it('says nothing in the thread of a throttled start: it only refreshes the request message', async () => {
     await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
     await requeue('throttled');
