@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CopyCost } from '../../../src/domain/cost.js';
 import {
@@ -197,6 +198,16 @@ describe('user text on the approval card', () => {
     expect(text).toContain(`DR policy *${HOSTILE_ESCAPED}*`);
     expect(text).toContain(`:warning: ${HOSTILE_ESCAPED}`);
     expect(text).toContain(`*full copy* (${HOSTILE_ESCAPED})`);
+  });
+
+  it('never lets a < or > through, whatever the user typed', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), fc.string(), (reason, note, key, value) => {
+        const card = approvalCard(requestView({ reason, note, tags: [{ key, value }] }));
+        const text = allText(card.blocks).replaceAll('<@U0REQUESTER>', '');
+        expect(text).not.toMatch(/[<>]/);
+      }),
+    );
   });
 
   it('turns a backtick in a tag into a quote so it cannot end the code span', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CopyCost } from '../../../src/domain/cost.js';
 import {
@@ -172,6 +173,16 @@ describe('the request message', () => {
       ],
     });
     expect(JSON.stringify(message)).not.toContain('<!channel>');
+  });
+
+  it('never lets a < or > through, whatever the user typed', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (reason, note, message) => {
+        const copies = [copyView({ state: 'failed', failure: { code: 'unknown', message } })];
+        const text = allText(requestMessage(requestView({ reason, note, copies })).blocks);
+        expect(text.replaceAll('<@U0REQUESTER>', '')).not.toMatch(/[<>]/);
+      }),
+    );
   });
 
   it('has no context line when there is nothing to say there', () => {
