@@ -77,7 +77,7 @@ export const slackReportRenderer: ReportRenderer = {
     const head =
       n === undefined
         ? `:warning: DR policy *${escapeSlack(policy)}* could not file its copies:`
-        : `:warning: DR policy *${escapeSlack(policy)}* filed *${requestLabel(n)}*, but could not copy ${problems.length === 1 ? 'this snapshot' : `these ${problems.length} snapshots`}, so their volumes miss this run:`;
+        : `:warning: DR policy *${escapeSlack(policy)}* filed *${requestLabel(n)}*, but could not copy ${problems.length === 1 ? 'this snapshot' : `these ${problems.length} snapshots`}, so ${problems.length === 1 ? 'its volume misses' : 'their volumes miss'} this run:`;
     return [head, ...problems.map((p) => `• ${escapeSlack(p)}`)].join('\n');
   },
 };

@@ -119,7 +119,10 @@ export function requestMessage(view: RequestView): SlackMessage {
   if (context.length) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join('\n')) }] });
   }
-  return { text: `${label}: ${view.copies.length} snapshot copies, ${stateLabel(view)}`, blocks };
+  return {
+    text: `${label}: ${view.copies.length} snapshot ${view.copies.length === 1 ? 'copy' : 'copies'}, ${stateLabel(view)}`,
+    blocks,
+  };
 }
 
 export function completionLine(copy: CopyView): string {

@@ -100,9 +100,7 @@ describe('the request message', () => {
     expect(message.text).toContain('waiting for approval (0/2)');
   });
 
-  // Bug: the notification text always says "copies" ("R-7: 1 snapshot copies, …"), though the
-  // summary line above it says "1 copy".
-  it.fails('says "1 snapshot copy" in its notification text for a single copy', () => {
+  it('says "1 snapshot copy" in its notification text for a single copy', () => {
     expect(requestMessage(requestView()).text).toBe('R-7: 1 snapshot copy, waiting for approval (0/2)');
   });
 

@@ -22,7 +22,7 @@ describe('queuedReply', () => {
       estimateStartMs: 7_620_000,
     });
     expect(queuedReply(copy)).toBe(
-      `:double_vertical_bar: ${snap}: #4 in the queue for audit us-west-2 (all copy slots busy), expected to start in ~2h 07m.`,
+      `:double_vertical_bar: ${snap}: #4 in the queue for audit us-west-2 (all copy slots busy), expected to start in ~2 h.`,
     );
   });
 
