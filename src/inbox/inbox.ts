@@ -28,6 +28,8 @@ const RESUME_CONCURRENCY = 4;
 
 export class Inbox {
   private readonly inFlight = new Set<Promise<void>>();
+  /** Intents this process is carrying out: `resume` leaves them alone, whatever their lease says. */
+  private readonly carrying = new Set<number>();
   private readonly resumeLimit = pLimit(RESUME_CONCURRENCY);
 
   constructor(private readonly d: InboxDeps) {}
@@ -57,6 +59,7 @@ export class Inbox {
       limit: 100,
       ignoreLeases: atStart && !store.capabilities.sharedAcrossProcesses,
       ...(this.d.liveOwners ? { liveOwners: await this.d.liveOwners() } : {}),
+      exclude: [...this.carrying],
     });
     if (intents.length) this.d.log.info({ intents: intents.length }, 'carrying out recorded Slack intents');
     await Promise.all(intents.map((i) => this.resumeLimit(() => this.carryOut(i))));
@@ -83,6 +86,17 @@ export class Inbox {
 
   private async carryOut(intent: IntentRecord): Promise<void> {
     const { store, now, log } = this.d;
+    this.carrying.add(intent.id);
+    // A long one (a filing queued behind a burst of others) keeps its lease, so that no other
+    // replica starts it again meanwhile.
+    const renewal = setInterval(() => {
+      store
+        .renewIntentLease(intent.id, { owner: this.d.owner, until: new Date(now().getTime() + this.leaseMs) })
+        .catch((err: unknown) =>
+          log.warn({ err, intent: intent.id }, 'could not renew the lease of an intent'),
+        );
+    }, this.leaseMs / 3);
+    renewal.unref();
     try {
       await this.d.handle(intent);
     } catch (err) {
@@ -101,6 +115,9 @@ export class Inbox {
             'could not hand an intent back; its lease lapses',
           ),
         );
+    } finally {
+      clearInterval(renewal);
+      this.carrying.delete(intent.id);
     }
   }
 }

@@ -96,6 +96,7 @@ export async function claimUnfinishedIntents(
       .select('id')
       .where('done_at', 'is', null)
       .where(lapsed)
+      .$if((input.exclude?.length ?? 0) > 0, (q) => q.where('id', 'not in', [...(input.exclude ?? [])]))
       .orderBy('id')
       .limit(input.limit)
       .execute();
@@ -119,6 +120,21 @@ export async function claimUnfinishedIntents(
       .execute();
     return rows.map(toIntent).sort((a, b) => a.id - b.id);
   });
+}
+
+export async function renewIntentLease(
+  { db }: Ctx,
+  id: number,
+  input: { owner: string; until: Date },
+): Promise<boolean> {
+  const renewed = await db
+    .updateTable('intents')
+    .set({ lease_until: iso(input.until) })
+    .where('id', '=', id)
+    .where('lease_owner', '=', input.owner)
+    .where('done_at', 'is', null)
+    .executeTakeFirst();
+  return Number(renewed.numUpdatedRows) > 0;
 }
 
 export async function completeIntent({ db }: Ctx, id: number, at: Date): Promise<void> {

@@ -33,6 +33,7 @@ import {
   completeIntent,
   recordIntent,
   releaseIntent,
+  renewIntentLease,
 } from './intents.js';
 import { runMigrations } from './migrations/runner.js';
 import {
@@ -169,6 +170,7 @@ export function createKyselyStore(
     claimUnfinishedIntents: (input) => claimUnfinishedIntents(ctx, input),
     completeIntent: (id, at) => completeIntent(ctx, id, at),
     releaseIntent: (id, input) => releaseIntent(ctx, id, input),
+    renewIntentLease: (id, input) => renewIntentLease(ctx, id, input),
     findRequestByIntent: (id) => findRequestByIntent(ctx, id),
 
     addStep: (s) => addStep(ctx, s),

@@ -301,6 +301,8 @@ export interface ClaimIntentsInput {
   ignoreLeases?: boolean;
   /** Processes alive now: a lease held by any other is a dead process's, taken over at once. */
   liveOwners?: readonly string[];
+  /** Intents the claiming process is carrying out right now: never claimed a second time. */
+  exclude?: readonly number[];
 }
 
 export interface ClaimMessagesInput {
@@ -548,6 +550,11 @@ export interface Store {
   ): Promise<IntentRecord | undefined>;
   /** Unfinished intents whose lease has lapsed (or none), oldest first, leased to `owner`. */
   claimUnfinishedIntents(input: ClaimIntentsInput): Promise<IntentRecord[]>;
+  /**
+   * Keeps `owner`'s lease of an intent it is still carrying out; false when the intent is done or
+   * no longer `owner`'s (another process took it over).
+   */
+  renewIntentLease(id: number, input: { owner: string; until: Date }): Promise<boolean>;
   /** Done: call it in the transaction that wrote the intent's consequences. */
   completeIntent(id: number, at: Date): Promise<void>;
   /** Handing it back after an error; it is tried again once the lease lapses. */

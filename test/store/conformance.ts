@@ -1016,6 +1016,34 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       expect(await store.countOpenSteps()).toBe(0);
     });
 
+    it("renews only its holder's lease of an unfinished intent, and never claims one its claimer excludes", async () => {
+      const intent = await store.recordIntent({
+        dedupeKey: 'command:long',
+        kind: 'copy',
+        userId: 'U1',
+        payload: {},
+        at: at(0),
+      });
+      await store.claimIntent(intent.id, { owner: 'p1', now: at(1), leaseMs: 60_000 });
+      expect(await store.renewIntentLease(intent.id, { owner: 'p2', until: at(600) })).toBe(false);
+      expect(await store.renewIntentLease(intent.id, { owner: 'p1', until: at(600) })).toBe(true);
+      // Past the first lease but inside the renewed one: nobody takes it over.
+      const claim = (owner: string, now: Date, exclude?: number[]) =>
+        store.claimUnfinishedIntents({
+          owner,
+          now,
+          leaseMs: 60_000,
+          limit: 10,
+          ...(exclude ? { exclude } : {}),
+        });
+      expect(await claim('p2', at(120))).toEqual([]);
+      // Lapsed: taken over, except by a claimer still carrying it out itself.
+      expect(await claim('p1', at(601), [intent.id])).toEqual([]);
+      expect((await claim('p2', at(601))).map((i) => i.id)).toEqual([intent.id]);
+      await store.completeIntent(intent.id, at(602));
+      expect(await store.renewIntentLease(intent.id, { owner: 'p2', until: at(900) })).toBe(false);
+    });
+
     it('takes over the intents and steps leased by a process that is no longer alive, at once', async () => {
       const other = await peer();
       const intent = await store.recordIntent({
