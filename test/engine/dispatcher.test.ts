@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../src/aws/errors.js';
 import type { AwsGateway, DescribedSnapshot } from '../../src/aws/gateway.js';
 import type { AccountConfig } from '../../src/domain/types.js';
-import { Dispatcher } from '../../src/engine/dispatcher.js';
+import { Dispatcher, type DispatcherDeps } from '../../src/engine/dispatcher.js';
 import type { CopyEvents } from '../../src/engine/events.js';
 import { createLogger } from '../../src/observability/log.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -54,6 +54,44 @@ function fakeAws() {
   return { gateway, state, copyAnswers };
 }
 
+const quietEvents = (over: Partial<CopyEvents> = {}): CopyEvents => ({
+  started: async () => {},
+  requeued: async () => {},
+  progressed: async () => {},
+  completed: async () => {},
+  failed: async () => {},
+  ...over,
+});
+
+/** A dispatcher over `prod` with room for 20 copies and a fixed clock, the rest given. */
+function dispatcherOf(d: Pick<DispatcherDeps, 'store' | 'aws'> & Partial<DispatcherDeps>): Dispatcher {
+  return new Dispatcher({
+    accounts: [prod],
+    limits: { default: 20, overrides: [] },
+    events: quietEvents(),
+    log: createLogger({ level: 'silent' }),
+    metrics: createMetrics(),
+    now: () => T0,
+    owner: 'test',
+    holdExpiryMs: 60_000,
+    ...d,
+  });
+}
+
+/** A migrated SQLite store in a scratch folder, with one approved request filed, for `fn` alone. */
+async function withApprovedRequest(fn: (store: Store) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dispatcher-'));
+  const store = await openStore(`sqlite:${join(dir, 'bot.db')}`);
+  try {
+    await store.migrate();
+    await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
+    await fn(store);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('Dispatcher after a CopySnapshot without an answer', () => {
   let dir: string;
   let store: Store;
@@ -68,26 +106,15 @@ describe('Dispatcher after a CopySnapshot without an answer', () => {
     await store.migrate();
     clock = T0;
     aws = fakeAws();
-    const events: CopyEvents = {
-      started: async (c) => {
-        started.push(c.copy.id);
-      },
-      requeued: async () => {},
-      progressed: async () => {},
-      completed: async () => {},
-      failed: async () => {},
-    };
-    dispatcher = new Dispatcher({
+    dispatcher = dispatcherOf({
       store,
       aws: aws.gateway,
-      accounts: [prod],
-      limits: { default: 20, overrides: [] },
-      events,
-      log: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
+      events: quietEvents({
+        started: async (c) => {
+          started.push(c.copy.id);
+        },
+      }),
       now: () => clock,
-      owner: 'test',
-      holdExpiryMs: 60_000,
       lookupSettleMs: 15_000,
     });
     await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
@@ -147,11 +174,7 @@ describe('Dispatcher after a CopySnapshot without an answer', () => {
 
 describe('Dispatcher when the database fails right after AWS accepted a copy', () => {
   it('leaves the copy starting (to be found by its tags), never failed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dispatcher-'));
-    const store = await openStore(`sqlite:${join(dir, 'bot.db')}`);
-    try {
-      await store.migrate();
-      await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
+    await withApprovedRequest(async (store) => {
       const aws = fakeAws();
       // The store answers everything but the one write that records the new snapshot ID (made
       // in the transaction that also writes its consequences).
@@ -171,41 +194,17 @@ describe('Dispatcher when the database fails right after AWS accepted a copy', (
             ),
         },
       });
-      const dispatcher = new Dispatcher({
-        store: flaky,
-        aws: aws.gateway,
-        accounts: [prod],
-        limits: { default: 20, overrides: [] },
-        events: {
-          started: async () => {},
-          requeued: async () => {},
-          progressed: async () => {},
-          completed: async () => {},
-          failed: async () => {},
-        },
-        log: createLogger({ level: 'silent' }),
-        metrics: createMetrics(),
-        now: () => T0,
-        owner: 'test',
-        holdExpiryMs: 60_000,
-      });
+      const dispatcher = dispatcherOf({ store: flaky, aws: aws.gateway });
       await dispatcher.kick();
       expect(aws.state.copyCalls).toBe(1);
       expect((await store.getCopies(1))[0]).toMatchObject({ state: 'starting', failure: null });
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('Dispatcher when the database fails during a pass', () => {
   it('logs the failure and keeps running: the kick resolves and the next pass starts the copy', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dispatcher-'));
-    const store = await openStore(`sqlite:${join(dir, 'bot.db')}`);
-    try {
-      await store.migrate();
-      await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
+    await withApprovedRequest(async (store) => {
       const aws = fakeAws();
       let down = true;
       const flaky: Store = Object.create(store, {
@@ -221,65 +220,31 @@ describe('Dispatcher when the database fails during a pass', () => {
       log.error = ((_obj: unknown, msg?: string) => {
         logged.push(String(msg));
       }) as typeof log.error;
-      const dispatcher = new Dispatcher({
-        store: flaky,
-        aws: aws.gateway,
-        accounts: [prod],
-        limits: { default: 20, overrides: [] },
-        events: {
-          started: async () => {},
-          requeued: async () => {},
-          progressed: async () => {},
-          completed: async () => {},
-          failed: async () => {},
-        },
-        log,
-        metrics: createMetrics(),
-        now: () => T0,
-        owner: 'test',
-        holdExpiryMs: 60_000,
-      });
+      const dispatcher = dispatcherOf({ store: flaky, aws: aws.gateway, log });
       await expect(dispatcher.kick()).resolves.toBeUndefined();
       expect(logged).toEqual(['filling copy slots failed; the next tick tries again']);
       expect(aws.state.copyCalls).toBe(0);
       down = false;
       await dispatcher.kick();
       expect(aws.state.copyCalls).toBe(1);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('Dispatcher when an account of the copy was removed from the config', () => {
   it('fails the copy as a configuration problem, without calling AWS', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dispatcher-'));
-    const store = await openStore(`sqlite:${join(dir, 'bot.db')}`);
-    try {
-      await store.migrate();
-      await store.fileRequest(filing({ state: 'approved', expiresAt: null }));
+    await withApprovedRequest(async (store) => {
       const aws = fakeAws();
       const failed: string[] = [];
-      const dispatcher = new Dispatcher({
+      const dispatcher = dispatcherOf({
         store,
         aws: aws.gateway,
         accounts: [],
-        limits: { default: 20, overrides: [] },
-        events: {
-          started: async () => {},
-          requeued: async () => {},
-          progressed: async () => {},
-          completed: async () => {},
+        events: quietEvents({
           failed: async (c) => {
             failed.push(c.copy.failure?.code ?? '');
           },
-        },
-        log: createLogger({ level: 'silent' }),
-        metrics: createMetrics(),
-        now: () => T0,
-        owner: 'test',
-        holdExpiryMs: 60_000,
+        }),
       });
       await dispatcher.kick();
       const [copy] = await store.getCopies(1);
@@ -287,9 +252,6 @@ describe('Dispatcher when an account of the copy was removed from the config', (
       expect(copy?.failure?.message).toMatch(/no longer configured/);
       expect(failed).toEqual(['account-not-configured']);
       expect(aws.state.copyCalls).toBe(0);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
