@@ -217,7 +217,7 @@ export async function checkChaos(o: {
 
   // Audit: every decision and transition has its entry.
   const audit = await store.listAudit({ limit: 1_000_000 });
-  const auditOf = new Map<number, Array<{ action: string; actor: string }>>();
+  const auditOf = new Map<number, Array<{ action: string; actor: string; detail: unknown }>>();
   for (const a of audit)
     if (a.requestNumber !== null) auditOf.set(a.requestNumber, [...(auditOf.get(a.requestNumber) ?? []), a]);
   const cards = cardVersions(slack, o.approvalsChannel);
@@ -235,13 +235,19 @@ export async function checkChaos(o: {
         count('auditEntriesMissing', `R-${r.n}: request.${d.decision} by ${d.userId}`);
     if (APPROVED.has(r.state) && r.requiredApprovals > 0 && !has('request.approved'))
       count('auditEntriesMissing', `R-${r.n}: request.approved (${r.state})`);
-    for (const end of ['cancelled', 'rejected', 'expired'])
+    for (const end of ['cancelled', 'rejected', 'expired', 'completed', 'failed'])
       if (r.state === end && !has(`request.${end}`)) count('auditEntriesMissing', `R-${r.n}: request.${end}`);
 
     const rc = await store.getCopies(r.n);
     copies += rc.length;
     copiesCompleted += rc.filter((c) => c.state === 'completed').length;
     copiesFailed += rc.filter((c) => c.state === 'failed').length;
+    // Each copy's end is in the audit log with the copy it names (a copy cancelled before it started has none).
+    const audited = (action: string, copyId: number) =>
+      entries.some((e) => e.action === action && (e.detail as { copy?: number } | null)?.copy === copyId);
+    for (const c of rc)
+      if ((c.state === 'completed' || c.state === 'failed') && !audited(`copy.${c.state}`, c.id))
+        count('auditEntriesMissing', `R-${r.n}: copy.${c.state} of copy ${c.id}`);
     if (APPROVED.has(r.state)) {
       const open = rc.filter((c) => !ENDED_COPY.has(c.state));
       if (open.length > 0 || !['completed', 'failed'].includes(r.state))

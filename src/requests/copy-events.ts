@@ -9,7 +9,7 @@ import { scheduleIntermediateCleanup } from '../steps/intermediate.js';
 import { scheduleLock } from '../steps/lock.js';
 import { scheduleRetention } from '../steps/retention.js';
 import { scheduleUnshares } from '../steps/unshare.js';
-import type { CopyChange, Store } from '../store/port.js';
+import type { CopyChange, CopyRecord, Store } from '../store/port.js';
 import { detailsKeyOf, readDetails } from './details.js';
 import type { RequestWording } from './wording.js';
 
@@ -43,6 +43,7 @@ export class CopyEventHandler implements CopyEvents {
     const { now, wording } = this.d;
     const notify = this.d.notify.within(tx);
     const at = now();
+    await auditCopy(tx, 'copy.started', copy, at);
     await notify.reply(
       request.n,
       request.originChannel,
@@ -86,6 +87,10 @@ export class CopyEventHandler implements CopyEvents {
     const notify = this.d.notify.within(tx);
     metrics.copiesFinished.inc({ state: 'completed', code: '' });
     const at = now();
+    await auditCopy(tx, 'copy.completed', copy, at, {
+      encrypted: copy.result.encrypted,
+      ...(copy.result.kmsKeyId ? { kmsKeyId: copy.result.kmsKeyId } : {}),
+    });
     await notify.reply(
       request.n,
       request.originChannel,
@@ -114,6 +119,7 @@ export class CopyEventHandler implements CopyEvents {
     const code = copy.failure?.code ?? 'unknown';
     metrics.copiesFinished.inc({ state: 'failed', code });
     const at = now();
+    await auditCopy(tx, 'copy.failed', copy, at, { code, message: copy.failure?.message ?? '' });
     let text: string;
     if (code === 'key-not-accessible') {
       const destination = findAccount(accounts, copy.destination.accountId);
@@ -166,17 +172,54 @@ export class CopyEventHandler implements CopyEvents {
     await notify.requestChanged(request.n, request.originChannel, at);
     if (requestStateChanged && (request.state === 'completed' || request.state === 'failed')) {
       const copies = await tx.getCopies(request.n);
+      const counts = {
+        done: copies.filter((c) => c.state === 'completed').length,
+        failed: copies.filter((c) => c.state === 'failed').length,
+        total: copies.length,
+      };
+      await tx.appendAudit({
+        at,
+        actor: 'bot',
+        action: `request.${request.state}`,
+        requestNumber: request.n,
+        detail: counts,
+      });
       const text = this.d.wording.requestFinished({
         n: request.n,
         requesterId: request.requesterId,
         state: request.state,
-        done: copies.filter((c) => c.state === 'completed').length,
-        failed: copies.filter((c) => c.state === 'failed').length,
-        total: copies.length,
+        ...counts,
       });
       await notify.reply(request.n, request.originChannel, text, at, `finished:${request.n}`);
       await notify.homeChanged(request.requesterId, at);
     }
     tx.afterCommit(this.d.slotFreed);
   }
+}
+
+/**
+ * A copy's start and end in the audit log (SPEC §10: a state change and its audit entry commit
+ * together): which snapshot became which, where, and why one failed.
+ */
+function auditCopy(
+  tx: Store,
+  action: 'copy.started' | 'copy.completed' | 'copy.failed',
+  copy: CopyRecord,
+  at: Date,
+  more: Record<string, unknown> = {},
+): Promise<unknown> {
+  return tx.appendAudit({
+    at,
+    actor: 'bot',
+    action,
+    requestNumber: copy.requestNumber,
+    detail: {
+      copy: copy.id,
+      source: copy.source.snapshotId,
+      destination: { accountId: copy.destination.accountId, region: copy.destination.region },
+      ...(copy.newSnapshotId ? { snapshotId: copy.newSnapshotId } : {}),
+      ...(copy.hop ? { hop: copy.hop } : {}),
+      ...more,
+    },
+  });
 }

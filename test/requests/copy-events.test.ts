@@ -265,6 +265,57 @@ describe('CopyEventHandler when a copy completes', () => {
     expect(kicks.slotFreed).toBe(3);
   });
 
+  it("records the copy's start and end and the request's end in the audit log, with the snapshots", async () => {
+    await fileAndStart(
+      filing({ state: 'approved', expiresAt: null }, [
+        newCopy('snap-0aaaaaaaaaaaaaaa1'),
+        newCopy('snap-0bbbbbbbbbbbbbbb1'),
+      ]),
+    );
+    await complete(1);
+    await fail(2, 'copy-error', 'AWS ended the copy in the error state');
+    const entries = (await store.listAudit({ requestNumber: 1 }))
+      .filter((e) => e.action.startsWith('copy.') || e.action === 'request.failed')
+      .map((e) => [e.actor, e.action, e.detail]);
+    const where = { accountId: prod.id, region: 'us-west-2' };
+    expect(entries).toEqual([
+      [
+        'bot',
+        'copy.started',
+        { copy: 1, source: 'snap-0aaaaaaaaaaaaaaa1', destination: where, snapshotId: 'snap-0new1' },
+      ],
+      [
+        'bot',
+        'copy.started',
+        { copy: 2, source: 'snap-0bbbbbbbbbbbbbbb1', destination: where, snapshotId: 'snap-0new2' },
+      ],
+      [
+        'bot',
+        'copy.completed',
+        {
+          copy: 1,
+          source: 'snap-0aaaaaaaaaaaaaaa1',
+          destination: where,
+          snapshotId: 'snap-0new1',
+          encrypted: false,
+        },
+      ],
+      [
+        'bot',
+        'copy.failed',
+        {
+          copy: 2,
+          source: 'snap-0bbbbbbbbbbbbbbb1',
+          destination: where,
+          snapshotId: 'snap-0new2',
+          code: 'copy-error',
+          message: 'AWS ended the copy in the error state',
+        },
+      ],
+      ['bot', 'request.failed', { done: 1, failed: 1, total: 2 }],
+    ]);
+  });
+
   it('tells a completion replayed after a crash once, and the request end once', async () => {
     await fileAndStart();
     const change = await store.completeCopy(1, { at: clock });
