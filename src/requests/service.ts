@@ -7,7 +7,7 @@ import type { AccountConfig, ApprovalsConfig, CopyRequestSpec } from '../domain/
 import type { Notifier } from '../messages/notifier.js';
 import { scheduleIntermediateCleanup } from '../steps/intermediate.js';
 import { scheduleUnshares } from '../steps/unshare.js';
-import type { CopyRecord, DestinationQueue, Store } from '../store/port.js';
+import type { CopyRecord, Store } from '../store/port.js';
 import type { ApproverDirectory } from './approvers.js';
 import {
   type Asked,
@@ -83,12 +83,12 @@ export class RequestService {
     return missing ? { ok: false, problems: [{ field: 'reason', message: missing }] } : resolved;
   }
 
-  /** Answers a recorded intent that changes nothing (status, report, a problem) and closes it. */
   /** An intent that kept failing is closed with an apology (`MAX_INTENT_ATTEMPTS`). */
   abandon(asked: Asked): Promise<void> {
     return this.answer(asked, this.d.wording.intentAbandoned());
   }
 
+  /** Answers a recorded intent that changes nothing (status, report, a problem) and closes it. */
   async answer(asked: Asked, text: string, blocks?: unknown[]): Promise<void> {
     const { store, notify, now } = this.d;
     await store.transaction((tx) => finishIntent(tx, notify.within(tx), asked, text, now(), blocks));
@@ -221,16 +221,17 @@ export class RequestService {
 
   async status(userId: string, n?: number): Promise<string> {
     const { store, wording } = this.d;
+    const positions = this.queuePositions();
     if (n !== undefined) {
       const request = await store.getRequest(n);
       if (!request) return wording.noSuchRequest(n);
-      return wording.requestStatus({ request, copies: await this.copiesInQueue(n) });
+      return wording.requestStatus({ request, copies: await this.copiesInQueue(n, positions) });
     }
     const mine = await store.listRequests({ requesterId: userId, limit: 10 });
     if (mine.length === 0) return wording.noRequestsYet();
     const recent: RecentRequest[] = [];
     for (const r of mine) {
-      const copies = await this.copiesInQueue(r.n);
+      const copies = await this.copiesInQueue(r.n, positions);
       recent.push({
         n: r.n,
         state: r.state,
@@ -248,18 +249,27 @@ export class RequestService {
   }
 
   /** A request's copies, the queued ones with their place in their destination's queue. */
-  private async copiesInQueue(n: number): Promise<Array<{ copy: CopyRecord; position?: number }>> {
-    const { store } = this.d;
-    const copies = await store.getCopies(n);
-    const queues: DestinationQueue[] = copies.some((c) => c.state === 'queued')
-      ? await store.queueSnapshot()
-      : [];
-    const positions = new Map<number, number>();
-    for (const q of queues) for (const p of q.positions) positions.set(p.copyId, p.position);
+  private async copiesInQueue(
+    n: number,
+    positions: () => Promise<Map<number, number>>,
+  ): Promise<Array<{ copy: CopyRecord; position?: number }>> {
+    const copies = await this.d.store.getCopies(n);
+    const places = copies.some((c) => c.state === 'queued') ? await positions() : new Map<number, number>();
     return copies.map((copy) => {
-      const position = positions.get(copy.id);
+      const position = places.get(copy.id);
       return position ? { copy, position } : { copy };
     });
+  }
+
+  /** Every queued copy's place, read once per answer and only if a queued copy asks for it. */
+  private queuePositions(): () => Promise<Map<number, number>> {
+    let loaded: Promise<Map<number, number>> | undefined;
+    return () =>
+      (loaded ??= this.d.store.queueSnapshot().then((queues) => {
+        const places = new Map<number, number>();
+        for (const q of queues) for (const p of q.positions) places.set(p.copyId, p.position);
+        return places;
+      }));
   }
 
   /**
