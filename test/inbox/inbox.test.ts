@@ -72,6 +72,27 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The store with `method` failing as a dropped connection makes it fail. */
+function failing(method: keyof Store): Store {
+  return Object.create(store, {
+    [method]: {
+      value: async () => {
+        throw new Error('connection terminated unexpectedly');
+      },
+    },
+  });
+}
+
+/** A silent logger that keeps the messages it logs as errors. */
+function errorLog() {
+  const logged: string[] = [];
+  const log = createLogger({ level: 'silent' });
+  log.error = ((_obj: unknown, msg?: string) => {
+    logged.push(String(msg));
+  }) as typeof log.error;
+  return { log, logged };
+}
+
 describe('Inbox.record', () => {
   it('records a second delivery of the same interaction once', async () => {
     const i = inbox();
@@ -100,18 +121,8 @@ describe('Inbox.run', () => {
   });
 
   it('does not reject when the database is away: the intent stays recorded and a later tick carries it out', async () => {
-    const away: Store = Object.create(store, {
-      claimIntent: {
-        value: async () => {
-          throw new Error('connection terminated unexpectedly');
-        },
-      },
-    });
-    const logged: string[] = [];
-    const log = createLogger({ level: 'silent' });
-    log.error = ((_obj: unknown, msg?: string) => {
-      logged.push(String(msg));
-    }) as typeof log.error;
+    const away = failing('claimIntent');
+    const { log, logged } = errorLog();
     const i = inbox({ store: away, log });
     const { id } = await record(i);
     i.run(id);
@@ -168,18 +179,8 @@ describe('Inbox when carrying an intent out fails', () => {
     expect((await outcome()).audit).toEqual(['status.done']);
   });
   it('when the intent cannot be handed back either, it is carried out once its lease lapses', async () => {
-    const away: Store = Object.create(store, {
-      releaseIntent: {
-        value: async () => {
-          throw new Error('connection terminated unexpectedly');
-        },
-      },
-    });
-    const logged: string[] = [];
-    const log = createLogger({ level: 'silent' });
-    log.error = ((_obj: unknown, msg?: string) => {
-      logged.push(String(msg));
-    }) as typeof log.error;
+    const away = failing('releaseIntent');
+    const { log, logged } = errorLog();
     const i = inbox({ store: away, log });
     const { id } = await record(i);
     failNext = 1;
