@@ -16,6 +16,7 @@ import { measureChaos } from './chaos.js';
 import { measureClick } from './click.js';
 import { measureEconomy } from './economy.js';
 import { measureFootprint } from './footprint.js';
+import { measureOutbox } from './outbox.js';
 import { startPacing } from './pacing.js';
 import { removeBuild } from './processes.js';
 import { measureSlots } from './slots.js';
@@ -34,15 +35,17 @@ const SIZE = quick
       slots: { copies: 60 },
       economy: { snapshotsPerAccount: 20 },
       footprint: { requests: 1_000, snapshotsPerAccount: 20 },
+      outbox: { messages: 500, claims: 5 },
       pacing: { requests: 20, windowMs: 40_000 },
       chaos: { requests: 40, minKills: 4 },
     }
   : {
-      ack: { requests: 500, concurrencies: [10, 50], warmup: 50, rounds: 3 },
+      ack: { requests: 500, concurrencies: [10, 50], warmup: 50, rounds: 5 },
       click: { repeats: 20 },
       slots: { copies: 500 },
       economy: { snapshotsPerAccount: 100 },
       footprint: { requests: 10_000, snapshotsPerAccount: 100 },
+      outbox: { messages: 3_000, claims: 10 },
       pacing: { requests: 100, windowMs: 150_000 },
       chaos: { requests: 100, minKills: 10 },
     };
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
   await step('slots', () => measureSlots(SIZE.slots));
   await step('economy', () => measureEconomy(SIZE.economy));
   await step('footprint', () => measureFootprint(SIZE.footprint));
+  await step('outbox', () => measureOutbox({ ...SIZE.outbox, ...(postgresUrl ? { postgresUrl } : {}) }));
   if (pacing) {
     const finish = pacing;
     await step('pacing', async () => {
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
     return m;
   });
 
-  const order = ['ack', 'click', 'slots', 'economy', 'footprint', 'pacing', 'chaos'];
+  const order = ['ack', 'click', 'slots', 'economy', 'footprint', 'outbox', 'pacing', 'chaos'];
   results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const rows = results.flatMap((m) => m.rows.map((r) => ({ ...r, measurement: m.name })));
   const totalSeconds = (Date.now() - started) / 1000;

@@ -123,6 +123,8 @@ function assemble(o: BotOptions, { store, now, owner }: Basics) {
     [...healthRoutes({ ping: () => store.ping(), registry: metrics.registry }), ...(o.extraRoutes ?? [])],
     log,
   );
+  // Follow-up work (intents, outbox claims, filings) lets the acks of a burst of Slack requests go first.
+  const ackFirst = new AckFirst();
   const messaging = createMessaging({
     store,
     web: outboxWebClient(env),
@@ -130,6 +132,7 @@ function assemble(o: BotOptions, { store, now, owner }: Basics) {
     log,
     now,
     owner,
+    acksFirst: () => ackFirst.quiet(),
     ...(o.slackChannelIntervalMs !== undefined ? { channelIntervalMs: o.slackChannelIntervalMs } : {}),
   });
   const copies = createCopyEngine({
@@ -147,7 +150,6 @@ function assemble(o: BotOptions, { store, now, owner }: Basics) {
     // The inbox is made just below, before the engine starts.
     resumeIntents: (atStart) => requests.inbox.resume(atStart),
   });
-  const ackFirst = new AckFirst();
   const requests = createRequests({ store, aws, config, messaging, copies, ackFirst, log, now, owner });
   registerListeners(slack.app, { ...requests, notify: messaging.notify, log, metrics, now });
   return { metrics, aws, slack, messaging, copies, ackFirst, requests };

@@ -1,7 +1,7 @@
 /**
  * The inbox (SPEC §10): what Slack was told is accepted is never lost. A listener records the
- * intent, then acks, then asks the inbox to carry it out; the handler writes the intent's
- * consequences and marks it done in one transaction. An intent left unfinished by a crash (or by
+ * intent (leased to its own process, in the same write), then acks, then asks the inbox to carry
+ * it out; the handler writes the intent's consequences and marks it done in one transaction. An intent left unfinished by a crash (or by
  * an error) is carried out again by whichever process finds its lease lapsed: at start, and on
  * every engine tick.
  */
@@ -21,7 +21,16 @@ export interface InboxDeps {
   leaseMs?: number;
   /** The processes alive now: an intent leased by any other is taken over without waiting out the lease. */
   liveOwners?: () => Promise<readonly string[]>;
+  /**
+   * Resolves once the Slack requests arriving now are answered (`slack/ack-first.ts`). An intent
+   * waits for it before its first query: in a burst of commands, even one look-up per intent run
+   * between the acks delays them (on PostgreSQL, its server shares the machine's CPU).
+   */
+  acksFirst?: () => Promise<void>;
 }
+
+/** What `record` wrote: a fresh intent comes with the intent itself, leased to this process. */
+export type Recorded = { id: number; fresh: true; intent: IntentRecord } | { id: number; fresh: false };
 
 /** Intents carried out at once when resuming: each may make a few AWS calls. */
 const RESUME_CONCURRENCY = 4;
@@ -38,14 +47,31 @@ export class Inbox {
     return this.d.leaseMs ?? 120_000;
   }
 
-  /** Before the ack. A second delivery of the same interaction is recorded once (`fresh: false`). */
-  record(i: Omit<NewIntent, 'at'>): Promise<{ id: number; fresh: boolean }> {
-    return this.d.store.recordIntent({ ...i, at: this.d.now() });
+  /**
+   * Before the ack. A fresh intent is recorded leased to this process, which carries it out right
+   * after the ack (`run`); a second delivery of the same interaction is recorded once and comes
+   * back without an intent to run.
+   */
+  async record(i: Omit<NewIntent, 'at' | 'lease'>): Promise<Recorded> {
+    const at = this.d.now();
+    const { id, fresh } = await this.d.store.recordIntent({
+      ...i,
+      at,
+      lease: { owner: this.d.owner, until: new Date(at.getTime() + this.leaseMs) },
+    });
+    if (!fresh) return { id, fresh };
+    // What a claim would have read back: the payload as stored (JSON), the first attempt.
+    const payload = JSON.parse(JSON.stringify(i.payload ?? null)) as unknown;
+    return {
+      id,
+      fresh,
+      intent: { id, kind: i.kind, userId: i.userId, payload, receivedAt: at, attempts: 1 },
+    };
   }
 
-  /** After the ack: carries the intent out in the background. Never rejects. */
-  run(id: number): void {
-    const work = this.runOne(id).finally(() => this.inFlight.delete(work));
+  /** After the ack: carries out the intent `record` leased to this process, in the background. Never rejects. */
+  run(intent: IntentRecord): void {
+    const work = this.carryOut(intent).finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
   }
 
@@ -71,19 +97,6 @@ export class Inbox {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async runOne(id: number): Promise<void> {
-    const { store, owner, now, log } = this.d;
-    let intent: IntentRecord | undefined;
-    try {
-      intent = await store.claimIntent(id, { owner, now: now(), leaseMs: this.leaseMs });
-    } catch (err) {
-      // The database is away: the intent stays recorded, and a tick carries it out later.
-      log.error({ err, intent: id }, 'could not take up a recorded intent; it is retried');
-      return;
-    }
-    if (intent) await this.carryOut(intent);
-  }
-
   private async carryOut(intent: IntentRecord): Promise<void> {
     const { store, now, log } = this.d;
     this.carrying.add(intent.id);
@@ -98,6 +111,7 @@ export class Inbox {
     }, this.leaseMs / 3);
     renewal.unref();
     try {
+      await this.d.acksFirst?.();
       await this.d.handle(intent);
     } catch (err) {
       const retryAt = new Date(

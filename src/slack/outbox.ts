@@ -28,6 +28,12 @@ export interface OutboxOptions {
   batch?: number;
   idleMs?: number;
   onSent?: (m: OutboxMessage) => void;
+  /**
+   * Resolves once the Slack requests arriving now are answered (`ack-first.ts`). Each claim waits
+   * for it: with a backlog, the head-of-thread claim is the heaviest query a replica runs, and on
+   * either database it shares the CPU that a burst of acks needs (`npm run bench`, ack).
+   */
+  acksFirst?: () => Promise<void>;
   /** DM copies of the card (`approvals.notify: [channel, dm]`): who gets one, and how it is enqueued. */
   cardDms?: {
     recipients(request: RequestRecord): Promise<string[]>;
@@ -99,6 +105,7 @@ export class OutboxSender {
       const began = Date.now();
       let sent = 0;
       try {
+        await this.o.acksFirst?.();
         sent = await this.drainOnce();
       } catch (err) {
         this.o.log.error({ err }, 'outbox: cycle failed; retrying');

@@ -28,10 +28,10 @@ import {
 } from './dr.js';
 import { type Db, type EngineProfile, inWriteTransaction, joined } from './engine.js';
 import {
-  claimIntent,
   claimUnfinishedIntents,
   completeIntent,
-  recordIntent,
+  intentRecorder,
+  recordIntents,
   releaseIntent,
   renewIntentLease,
 } from './intents.js';
@@ -45,7 +45,7 @@ import {
   releaseMessageLeases,
   retryMessageLater,
 } from './outbox.js';
-import type { Store } from './port.js';
+import type { NewIntent, Store } from './port.js';
 import {
   approveRequest,
   type Ctx,
@@ -87,6 +87,8 @@ export function createKyselyStore(
 ): Store {
   const ctx: Ctx = { db, engine };
   let closed: Promise<void> | undefined;
+  // Outside a transaction the intents of a burst share one insert; inside one, each is its own.
+  let recordIntent: ((i: NewIntent) => Promise<{ id: number; fresh: boolean }>) | undefined;
   const self: Store = {
     capabilities: engine.capabilities,
     transaction: async (fn) => {
@@ -165,8 +167,11 @@ export function createKyselyStore(
     releaseMessageLeases: (only) => releaseMessageLeases(ctx, only),
     countUnsent: () => countUnsent(ctx),
 
-    recordIntent: (i) => recordIntent(ctx, i),
-    claimIntent: (id, input) => claimIntent(ctx, id, input),
+    recordIntent: async (i) => {
+      if (engine.inTransaction) return (await recordIntents(ctx, [i]))[0]!;
+      recordIntent ??= intentRecorder(ctx);
+      return recordIntent(i);
+    },
     claimUnfinishedIntents: (input) => claimUnfinishedIntents(ctx, input),
     completeIntent: (id, at) => completeIntent(ctx, id, at),
     releaseIntent: (id, input) => releaseIntent(ctx, id, input),

@@ -69,6 +69,10 @@ export async function claimNextMessages(
   return inWriteTransaction(db, engine, 'claim-messages', async (trx) => {
     // Only a thread's oldest unfinished message is a candidate, whatever its lease or notBefore:
     // a later message never overtakes an earlier one that is leased or waiting to be retried.
+    // Each condition is a subquery of its own, not correlated with the candidate row, so that the
+    // database computes it once per claim. Correlated, PostgreSQL ran them once per pending message
+    // with plans made from statistics autovacuum had not caught up with: after a burst of 3,000
+    // messages one claim took 0.9–1.3 s (SQLite: 4 ms), every cycle, until the next ANALYZE.
     const heads = await trx
       .selectFrom('outbox as o')
       .select(['o.id', 'o.channel'])
@@ -81,37 +85,38 @@ export async function claimNextMessages(
           eb('o.thread_key', 'is', null),
           eb(
             'o.id',
-            '=',
+            'in',
             eb
               .selectFrom('outbox as p')
               .select(sql<number>`min(p.id)`.as('first'))
-              .whereRef('p.thread_key', '=', 'o.thread_key')
+              .where('p.thread_key', 'is not', null)
               .where('p.sent_at', 'is', null)
-              .where('p.failed_at', 'is', null),
+              .where('p.failed_at', 'is', null)
+              .groupBy('p.thread_key'),
           ),
         ]),
       )
       .$if(input.channelIntervalMs !== undefined, (q) =>
-        q.where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('outbox as s')
-                .select('s.id')
-                .whereRef('s.channel', '=', 'o.channel')
-                .where((w) =>
-                  w.or([
-                    w('s.sent_at', '>', iso(new Date(input.now.getTime() - (input.channelIntervalMs ?? 0)))),
-                    w.and([
-                      w('s.sent_at', 'is', null),
-                      w('s.failed_at', 'is', null),
-                      w('s.lease_until', '>', now),
-                    ]),
-                  ]),
-                ),
-            ),
+        q
+          // A channel that sent within the interval, or has a message being sent now, waits.
+          .where(
+            'o.channel',
+            'not in',
+            trx
+              .selectFrom('outbox as s')
+              .select('s.channel')
+              .where('s.sent_at', '>', iso(new Date(input.now.getTime() - (input.channelIntervalMs ?? 0)))),
+          )
+          .where(
+            'o.channel',
+            'not in',
+            trx
+              .selectFrom('outbox as l')
+              .select('l.channel')
+              .where('l.sent_at', 'is', null)
+              .where('l.failed_at', 'is', null)
+              .where('l.lease_until', '>', now),
           ),
-        ),
       )
       .orderBy('o.id')
       .limit(input.channelIntervalMs === undefined ? input.limit : input.limit * 4)

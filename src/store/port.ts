@@ -326,6 +326,11 @@ export interface NewIntent {
   userId: string;
   payload: unknown;
   at: Date;
+  /**
+   * Recorded already leased to the process that carries it out right after the ack: one write
+   * before the ack instead of a record and then a claim. Unset: recorded for anyone to take up.
+   */
+  lease?: { owner: string; until: Date };
 }
 
 export interface IntentRecord {
@@ -541,13 +546,8 @@ export interface Store {
   countUnsent(): Promise<number>;
 
   // Intents (the inbox of what Slack was told is accepted)
-  /** Records an intent; `fresh` is false when the same delivery was recorded before. */
+  /** Records an intent; `fresh` is false when the same delivery was recorded before (left as it was). */
   recordIntent(i: NewIntent): Promise<{ id: number; fresh: boolean }>;
-  /** Leases an intent to `owner` unless done or leased by a live other; undefined when not taken. */
-  claimIntent(
-    id: number,
-    input: { owner: string; now: Date; leaseMs: number },
-  ): Promise<IntentRecord | undefined>;
   /** Unfinished intents whose lease has lapsed (or none), oldest first, leased to `owner`. */
   claimUnfinishedIntents(input: ClaimIntentsInput): Promise<IntentRecord[]>;
   /**

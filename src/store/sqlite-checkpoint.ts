@@ -68,6 +68,9 @@ export function startCheckpointer(path: string, o: CheckpointerOptions): Checkpo
       stopping = true;
       clearInterval(timer);
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      // Unref'd, the worker would not keep the process alive until it has closed its connection:
+      // a script whose last step closes the store exited with an unsettled await (code 13).
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -49,6 +49,8 @@ export function createMessaging(d: {
   now: () => Date;
   owner: string;
   channelIntervalMs?: number;
+  /** Lets the acks of Slack requests arriving now go before each claim of messages to send. */
+  acksFirst?: () => Promise<void>;
 }): Messaging {
   const { store, web, config, now } = d;
   const { approvals } = config;
@@ -67,6 +69,7 @@ export function createMessaging(d: {
     owner: d.owner,
     // On SQLite the process lock proves a previous sender is dead: its leases need not expire first.
     releaseLeasesAtStart: !store.capabilities.sharedAcrossProcesses,
+    ...(d.acksFirst ? { acksFirst: d.acksFirst } : {}),
     ...(d.channelIntervalMs !== undefined ? { channelIntervalMs: d.channelIntervalMs } : {}),
     ...(dmCards
       ? {

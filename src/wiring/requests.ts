@@ -58,6 +58,7 @@ export function createRequests(d: {
     owner: d.owner,
     now,
     liveOwners: copies.liveOwners,
+    acksFirst: () => d.ackFirst.quiet(),
     log: log.child({ component: 'inbox' }),
     handle: (intent) => handleIntent(service, intent),
   });

@@ -51,6 +51,13 @@ function inbox(o: Partial<InboxDeps> = {}): Inbox {
 const record = (i: Inbox, dedupeKey = 'trigger-1') =>
   i.record({ dedupeKey, kind: 'status', userId: 'U0ASKER', payload: { type: 'status' } });
 
+/** Records a fresh intent as a listener does before its ack: leased to `i`'s process, to run after the ack. */
+async function recorded(i: Inbox): Promise<IntentRecord> {
+  const r = await record(i);
+  if (!r.fresh) throw new Error('recorded before');
+  return r.intent;
+}
+
 /** What the intents' consequences left behind: all audit entries, and the answers enqueued since the last look. */
 async function outcome() {
   const audit = (await store.listAudit({})).map((a) => a.action);
@@ -105,35 +112,36 @@ describe('Inbox.record', () => {
 });
 
 describe('Inbox.run', () => {
-  it('carries the intent out after the ack, and not again', async () => {
+  it('carries the intent out after the ack, and no tick takes it up again', async () => {
     const i = inbox();
-    const { id } = await record(i);
-    i.run(id);
+    const intent = await recorded(i);
+    const { id } = intent;
+    i.run(intent);
     await i.idle();
     expect(await outcome()).toEqual({ audit: ['status.done'], answers: [['dm', 'Done: status']] });
 
-    i.run(id);
-    await i.idle();
     advance(10 * 60_000);
     expect(await i.resume()).toBe(0);
     expect(tries).toEqual([{ id, attempts: 1 }]);
     expect(await outcome()).toEqual({ audit: ['status.done'], answers: [] });
   });
 
-  it('does not reject when the database is away: the intent stays recorded and a later tick carries it out', async () => {
-    const away = failing('claimIntent');
-    const { log, logged } = errorLog();
-    const i = inbox({ store: away, log });
-    const { id } = await record(i);
-    i.run(id);
-    // A rejection nobody waits for would be reported by now (an unhandled rejection ends the process).
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await i.idle();
-    expect(tries).toEqual([]);
-    expect(logged).toEqual(['could not take up a recorded intent; it is retried']);
-
-    expect(await inbox().resume()).toBe(1);
-    expect(tries).toEqual([{ id, attempts: 1 }]);
+  it('records the intent leased to its own process, so no other takes it up before it runs', async () => {
+    const i = inbox();
+    const intent = await recorded(i);
+    expect(intent).toMatchObject({
+      kind: 'status',
+      userId: 'U0ASKER',
+      payload: { type: 'status' },
+      attempts: 1,
+    });
+    // Another replica's tick, even one told this process is gone, leaves a lease that has not lapsed.
+    const other = inbox({ owner: 'other' });
+    expect(await other.resume()).toBe(0);
+    // A process that dies between its ack and the run: its intent is taken up once the lease lapses.
+    advance(120_000);
+    expect(await other.resume()).toBe(1);
+    expect(tries).toEqual([{ id: intent.id, attempts: 2 }]);
     expect((await outcome()).audit).toEqual(['status.done']);
   });
 });
@@ -141,9 +149,10 @@ describe('Inbox.run', () => {
 describe('Inbox when carrying an intent out fails', () => {
   it('hands the intent back for a retry after a backoff, and resume carries it out once due', async () => {
     const i = inbox();
-    const { id } = await record(i);
+    const intent = await recorded(i);
+    const { id } = intent;
     failNext = 1;
-    i.run(id);
+    i.run(intent);
     await i.idle();
     expect(await outcome()).toEqual({ audit: [], answers: [] });
 
@@ -164,9 +173,9 @@ describe('Inbox when carrying an intent out fails', () => {
 
   it('waits longer after each failed try', async () => {
     const i = inbox();
-    const { id } = await record(i);
+    const intent = await recorded(i);
     failNext = 2;
-    i.run(id);
+    i.run(intent);
     await i.idle();
     advance(2_401);
     expect(await i.resume()).toBe(1);
@@ -182,9 +191,9 @@ describe('Inbox when carrying an intent out fails', () => {
     const away = failing('releaseIntent');
     const { log, logged } = errorLog();
     const i = inbox({ store: away, log });
-    const { id } = await record(i);
+    const intent = await recorded(i);
     failNext = 1;
-    i.run(id);
+    i.run(intent);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await i.idle();
     expect(logged).toEqual([
@@ -203,8 +212,7 @@ describe('Inbox when carrying an intent out fails', () => {
 describe('Inbox.resume', () => {
   /** An intent another process took up and did not finish. */
   async function leasedBy(owner: string) {
-    const { id } = await record(inbox());
-    await store.claimIntent(id, { owner, now: clock, leaseMs: 120_000 });
+    const { id } = await record(inbox({ owner }));
     return id;
   }
 
@@ -243,9 +251,9 @@ describe('Inbox.resume', () => {
 
   it('does not retry early a failed intent of its own, though its owner is not among the live ones', async () => {
     const i = inbox({ liveOwners: async () => ['me'] });
-    const { id } = await record(i);
+    const intent = await recorded(i);
     failNext = 1;
-    i.run(id);
+    i.run(intent);
     await i.idle();
     expect(await i.resume()).toBe(0);
     advance(2_401);
@@ -271,8 +279,9 @@ describe('Inbox when carrying an intent out takes longer than its lease', () => 
         await store.transaction((tx) => tx.completeIntent(intent.id, clock));
       },
     });
-    const { id } = await record(i);
-    i.run(id);
+    const intent = await recorded(i);
+    const { id } = intent;
+    i.run(intent);
     await new Promise((resolve) => setTimeout(resolve, 20));
     advance(120_001);
     const resumed = i.resume();
@@ -296,8 +305,8 @@ describe('Inbox.idle', () => {
         await carryOut(intent);
       },
     });
-    const { id } = await record(i);
-    i.run(id);
+    const intent = await recorded(i);
+    i.run(intent);
     let idle = false;
     const waiting = i.idle().then(() => {
       idle = true;

@@ -162,13 +162,13 @@ describe('an intent that keeps failing, carried by the inbox', () => {
         log: createLogger({ level: 'silent' }),
         handle: (i) => handleIntent(service, i),
       });
-      const { id } = await inbox.record({
+      const recorded = await inbox.record({
         dedupeKey: 'trigger-1',
         kind: 'copy',
         userId: 'U0ASKER',
         payload: { type: 'copy', spec, channel: 'C0ORIGIN', reply },
       });
-      inbox.run(id);
+      if (recorded.fresh) inbox.run(recorded.intent);
       await inbox.idle();
       // Each retry once its backoff (at most 72 s) is over.
       for (let tick = 0; tick < 10; tick++) {

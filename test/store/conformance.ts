@@ -965,14 +965,13 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       });
       expect(first.fresh).toBe(true);
       expect(again).toEqual({ id: first.id, fresh: false });
-      expect(await store.claimIntent(first.id, { owner: 'p1', now: at(1), leaseMs: 600_000 })).toMatchObject({
-        kind: 'copy',
-        payload: { a: 1 },
-        attempts: 1,
+      const [mine] = await store.claimUnfinishedIntents({
+        owner: 'p1',
+        now: at(1),
+        leaseMs: 600_000,
+        limit: 10,
       });
-      expect(
-        await other.claimIntent(first.id, { owner: 'p2', now: at(2), leaseMs: 600_000 }),
-      ).toBeUndefined();
+      expect(mine).toMatchObject({ id: first.id, kind: 'copy', payload: { a: 1 }, attempts: 1 });
       expect(
         await other.claimUnfinishedIntents({ owner: 'p2', now: at(2), leaseMs: 600_000, limit: 10 }),
       ).toEqual([]);
@@ -994,6 +993,39 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
           ignoreLeases: true,
         }),
       ).toEqual([]);
+    });
+
+    it('records an intent already leased to the process that acks it, as its first attempt', async () => {
+      const other = await peer();
+      const leased = await store.recordIntent({
+        dedupeKey: 'command:t2',
+        kind: 'copy',
+        userId: 'U1',
+        payload: { a: 2 },
+        at: at(0),
+        lease: { owner: 'p1', until: at(5) },
+      });
+      // A replayed delivery neither takes the lease over nor counts as an attempt.
+      const replayed = await other.recordIntent({
+        dedupeKey: 'command:t2',
+        kind: 'copy',
+        userId: 'U1',
+        payload: { a: 2 },
+        at: at(1),
+        lease: { owner: 'p2', until: at(9) },
+      });
+      expect(replayed).toEqual({ id: leased.id, fresh: false });
+      expect(
+        await other.claimUnfinishedIntents({ owner: 'p2', now: at(4), leaseMs: 60_000, limit: 10 }),
+      ).toEqual([]);
+      // p1 died after its ack: once the lease it was recorded with lapses, another carries the intent out.
+      const taken = await other.claimUnfinishedIntents({
+        owner: 'p2',
+        now: at(5),
+        leaseMs: 60_000,
+        limit: 10,
+      });
+      expect(taken.map((t) => [t.id, t.payload, t.attempts])).toEqual([[leased.id, { a: 2 }, 2]]);
     });
 
     it('runs each durable step in one process at a time and retries it later', async () => {
@@ -1023,8 +1055,8 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
         userId: 'U1',
         payload: {},
         at: at(0),
+        lease: { owner: 'p1', until: new Date(at(1).getTime() + 60_000) },
       });
-      await store.claimIntent(intent.id, { owner: 'p1', now: at(1), leaseMs: 60_000 });
       expect(await store.renewIntentLease(intent.id, { owner: 'p2', until: at(600) })).toBe(false);
       expect(await store.renewIntentLease(intent.id, { owner: 'p1', until: at(600) })).toBe(true);
       // Past the first lease but inside the renewed one: nobody takes it over.
@@ -1052,9 +1084,9 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
         userId: 'U1',
         payload: {},
         at: at(0),
+        lease: { owner: 'p-dead', until: new Date(at(1).getTime() + 600_000) },
       });
       const step = await store.addStep({ kind: 'unshare', payload: {}, at: at(0), dedupeKey: 'dead' });
-      await store.claimIntent(intent.id, { owner: 'p-dead', now: at(1), leaseMs: 600_000 });
       expect(
         await store.claimSteps({ owner: 'p-dead', now: at(1), leaseMs: 600_000, limit: 5 }),
       ).toHaveLength(1);

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startCheckpointer } from '../../src/store/sqlite-checkpoint.js';
@@ -50,5 +52,16 @@ describe('SQLite WAL checkpoints', () => {
       startCheckpointer(join(scratch(), 'missing.db'), { intervalMs: 10, onFailure: resolve });
     });
     await expect(failure).resolves.toBeInstanceOf(Error);
+  });
+
+  it('keep the process alive until the worker has closed its connection, when the store is closed last', () => {
+    const script = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'open-and-close-sqlite.ts');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script, join(scratch(), 'bot.db')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    // Before the fix the worker's exit was awaited while it was unref'd: the script ended with
+    // code 13 (an unsettled top-level await) before `closed` was printed.
+    expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 0, stdout: 'closed' });
   });
 });

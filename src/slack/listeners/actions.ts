@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { parseRequestLabel } from '../../domain/command.js';
 import type { Decision } from '../../domain/types.js';
-import type { Inbox } from '../../inbox/inbox.js';
+import type { Inbox, Recorded } from '../../inbox/inbox.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { RequestService } from '../../requests/service.js';
@@ -67,7 +67,7 @@ function clickedMessage(body: ButtonArgs['body']): Click['via'] {
 /** Recorded before the ack (SPEC §10): an Approve that Slack showed as accepted is never lost. */
 async function approve(click: Click): Promise<void> {
   const { ack } = click.args;
-  let recorded: { id: number; fresh: boolean };
+  let recorded: Recorded;
   try {
     recorded = await record(click);
   } catch (err) {
@@ -89,7 +89,7 @@ async function reject(click: Click): Promise<void> {
     return;
   }
   // Refused (or decided meanwhile): answered from a record, like any click, so a refusal is audited.
-  let recorded: { id: number; fresh: boolean };
+  let recorded: Recorded;
   try {
     recorded = await record(click);
   } catch (err) {
@@ -158,9 +158,9 @@ async function unrecorded({ deps, n, tell }: Click, err: unknown): Promise<void>
 }
 
 /** Carried out after the ack, from the record; a click Slack delivered twice is run once. */
-function run({ deps }: Click, recorded: { id: number; fresh: boolean }): void {
+function run({ deps }: Click, recorded: Recorded): void {
   deps.metrics.slackRequests.inc({ kind: 'action', outcome: 'recorded' });
-  if (recorded.fresh) deps.inbox.run(recorded.id);
+  if (recorded.fresh) deps.inbox.run(recorded.intent);
 }
 
 /** Ephemeral answers to a click: through response_url on a card, by DM from the App Home (which has none). */

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { helpText, type ParsedCommand, parseCommand } from '../../domain/command.js';
-import type { Inbox } from '../../inbox/inbox.js';
+import type { Inbox, Recorded } from '../../inbox/inbox.js';
 import type { ReplyTo } from '../../messages/notifier.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -118,7 +118,7 @@ async function accept(
   outcome: string,
   ackText?: string,
 ): Promise<void> {
-  let recorded: { id: number; fresh: boolean };
+  let recorded: Recorded;
   try {
     recorded = await deps.inbox.record({
       dedupeKey: `command:${command.trigger_id}`,
@@ -134,5 +134,5 @@ async function accept(
   }
   await ack(ackText ? { response_type: 'ephemeral', text: ackText } : undefined);
   acked(outcome);
-  if (recorded.fresh) deps.inbox.run(recorded.id);
+  if (recorded.fresh) deps.inbox.run(recorded.intent);
 }

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { parseReason } from '../../domain/fields.js';
 import { MODAL_CALLBACK_ID, type ModalValues, parseModalSubmission } from '../../domain/modal.js';
-import type { Inbox } from '../../inbox/inbox.js';
+import type { Inbox, Recorded } from '../../inbox/inbox.js';
 import type { Notifier } from '../../messages/notifier.js';
 import type { Logger } from '../../observability/log.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -54,7 +54,7 @@ export function registerViews(
     const channel = originChannel(view.private_metadata, userId);
     // Recorded before the ack (SPEC §10); the receipt arrives as an ephemeral in the channel the
     // form was opened from (a DM when the bot cannot post there), also after a restart.
-    let recorded: { id: number; fresh: boolean };
+    let recorded: Recorded;
     try {
       recorded = await deps.inbox.record({
         dedupeKey: `view:${(body as { trigger_id?: string }).trigger_id ?? `${view.id}:${view.hash}`}`,
@@ -70,7 +70,7 @@ export function registerViews(
     }
     await ack();
     deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'copy' });
-    if (recorded.fresh) deps.inbox.run(recorded.id);
+    if (recorded.fresh) deps.inbox.run(recorded.intent);
   });
 }
 
@@ -95,7 +95,7 @@ export function registerRejectForm(app: App, deps: { inbox: Inbox; log: Logger; 
       deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'invalid' });
       return;
     }
-    let recorded: { id: number; fresh: boolean };
+    let recorded: Recorded;
     try {
       recorded = await deps.inbox.record({
         dedupeKey: `view:${(body as { trigger_id?: string }).trigger_id ?? `${view.id}:${view.hash}`}`,
@@ -118,7 +118,7 @@ export function registerRejectForm(app: App, deps: { inbox: Inbox; log: Logger; 
     }
     await ack();
     deps.metrics.slackRequests.inc({ kind: 'view', outcome: 'reject' });
-    if (recorded.fresh) deps.inbox.run(recorded.id);
+    if (recorded.fresh) deps.inbox.run(recorded.intent);
   });
 }
 

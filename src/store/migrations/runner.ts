@@ -18,6 +18,7 @@ import { shareRemoval } from './0007_share_removal.js';
 import { approvalNudges } from './0008_approval_nudges.js';
 import { cardCopies } from './0009_card_copies.js';
 import { twoHop } from './0010_two_hop.js';
+import { outboxRecentSends } from './0011_outbox_recent_sends.js';
 
 export interface Migration {
   id: number;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   approvalNudges,
   cardCopies,
   twoHop,
+  outboxRecentSends,
 ];
 
 export class MigrationError extends Error {
