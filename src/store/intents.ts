@@ -62,10 +62,16 @@ export function intentRecorder(ctx: Ctx): (i: NewIntent) => Promise<Recorded> {
 
 /** In the order asked; a key delivered twice (a Slack retry) is fresh once, the first time. */
 export async function recordIntents({ db }: Ctx, intents: readonly NewIntent[]): Promise<Recorded[]> {
+  // One row per key, in key order: the batches of two replicas that share keys (a Slack retry
+  // delivered to each) then lock them in the same order. In arrival order PostgreSQL found two
+  // such inserts deadlocked (the store's conformance suite, in CI).
+  const first = new Map<string, NewIntent>();
+  for (const i of intents) if (!first.has(i.dedupeKey)) first.set(i.dedupeKey, i);
+  const rows = [...first.keys()].sort().map((k) => intentRow(first.get(k)!));
   const inserted = await urgently(() =>
     db
       .insertInto('intents')
-      .values(intents.map(intentRow))
+      .values(rows)
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returning(['id', 'dedupe_key'])
       .execute(),
@@ -74,10 +80,10 @@ export async function recordIntents({ db }: Ctx, intents: readonly NewIntent[]):
   const before = [...new Set(intents.map((i) => i.dedupeKey).filter((k) => !fresh.has(k)))];
   const existing = new Map<string, number>();
   if (before.length) {
-    const rows = await urgently(() =>
+    const found = await urgently(() =>
       db.selectFrom('intents').select(['id', 'dedupe_key']).where('dedupe_key', 'in', before).execute(),
     );
-    for (const r of rows) existing.set(r.dedupe_key, Number(r.id));
+    for (const r of found) existing.set(r.dedupe_key, Number(r.id));
   }
   const taken = new Set<string>();
   return intents.map((i) => {

@@ -947,6 +947,31 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
       );
     });
 
+    it('records the bursts of two processes that share keys in opposite orders, without a deadlock', async () => {
+      const other = await peer();
+      const intent = (key: string) => ({
+        dedupeKey: key,
+        kind: 'copy',
+        userId: 'U1',
+        payload: {},
+        at: at(0),
+      });
+      for (let round = 0; round < 40; round++) {
+        const keys = Array.from({ length: 40 }, (_, i) => `command:shared-${round}-${i}`);
+        // Slack retried every delivery to the other replica, which received them the other way round.
+        const settled = await Promise.allSettled([
+          ...keys.map((k) => store.recordIntent(intent(k))),
+          ...[...keys].reverse().map((k) => other.recordIntent(intent(k))),
+        ]);
+        expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+        const recorded = settled.map(
+          (r) => (r as PromiseFulfilledResult<{ id: number; fresh: boolean }>).value,
+        );
+        expect(recorded.filter((r) => r.fresh)).toHaveLength(keys.length);
+        expect(new Set(recorded.map((r) => r.id)).size).toBe(keys.length);
+      }
+    });
+
     it('records an intent once per Slack delivery and hands it to one process at a time', async () => {
       const other = await peer();
       const first = await store.recordIntent({
