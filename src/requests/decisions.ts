@@ -375,7 +375,11 @@ export async function mayDecide(
   if (!request) return false;
   const who = await lookUpDecider(deps, request, input.userId);
   const copies = await dmCopiesFor(deps.store, request, input.via);
-  if (refusal(deps, request, input, who, copies)) return false;
+  // A card Slack shows a moment before the bot has recorded it: the form opens, and its
+  // submission waits for the record as a click does. Refused here, the approver was told "not
+  // this card" (found by the resilience suite under load).
+  const unrecorded = input.via !== undefined && cardNotRecordedYet(request, copies, input.userId, input.via);
+  if (refusal(deps, request, unrecorded ? { ...input, via: undefined } : input, who, copies)) return false;
   return !isExpired(request.expiresAt, deps.now());
 }
 

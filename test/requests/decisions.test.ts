@@ -448,6 +448,14 @@ describe('mayDecide: whether a Reject click opens the reason form', () => {
     expect(await h.drainOutbox()).toEqual([]);
   });
 
+  it('opens it from a card Slack shows before the bot has recorded it, for an approver only', async () => {
+    await h.store.fileRequest(
+      filing({ requiredApprovals: 1, requesterId: REQUESTER, originChannel: ORIGIN }),
+    );
+    expect(await may(APPROVER1)).toBe(true);
+    expect(await may('U0STRANGER')).toBe(false);
+  });
+
   it('does not open it for someone who may not decide, nor on a closed or expired request', async () => {
     await fileRequest();
     expect(await may('U0STRANGER')).toBe(false);
