@@ -1,14 +1,14 @@
 /**
  * The inbox (SPEC §10): what Slack was told is accepted is never lost. A listener records the
  * intent (leased to its own process, in the same write), then acks, then asks the inbox to carry
- * it out; the handler writes the intent's consequences and marks it done in one transaction. An intent left unfinished by a crash (or by
- * an error) is carried out again by whichever process finds its lease lapsed: at start, and on
- * every engine tick.
+ * it out; the handler writes the intent's consequences and marks it done in one transaction. An
+ * intent left unfinished by a crash (or by an error) is carried out again by whichever process
+ * finds its lease lapsed: at start, and on every engine tick.
  */
 import pLimit from 'p-limit';
 import { backoffMs } from '../domain/backoff.js';
 import type { Logger } from '../observability/log.js';
-import type { IntentRecord, NewIntent, Store } from '../store/port.js';
+import type { IntentRecord, NewIntent, RecordedIntent, Store } from '../store/port.js';
 
 export interface InboxDeps {
   store: Store;
@@ -30,7 +30,7 @@ export interface InboxDeps {
 }
 
 /** What `record` wrote: a fresh intent comes with the intent itself, leased to this process. */
-export type Recorded = { id: number; fresh: true; intent: IntentRecord } | { id: number; fresh: false };
+export type Recorded = RecordedIntent;
 
 /** Intents carried out at once when resuming: each may make a few AWS calls. */
 const RESUME_CONCURRENCY = 4;
@@ -52,21 +52,13 @@ export class Inbox {
    * after the ack (`run`); a second delivery of the same interaction is recorded once and comes
    * back without an intent to run.
    */
-  async record(i: Omit<NewIntent, 'at' | 'lease'>): Promise<Recorded> {
+  record(i: Omit<NewIntent, 'at' | 'lease'>): Promise<Recorded> {
     const at = this.d.now();
-    const { id, fresh } = await this.d.store.recordIntent({
+    return this.d.store.recordIntent({
       ...i,
       at,
       lease: { owner: this.d.owner, until: new Date(at.getTime() + this.leaseMs) },
     });
-    if (!fresh) return { id, fresh };
-    // What a claim would have read back: the payload as stored (JSON), the first attempt.
-    const payload = JSON.parse(JSON.stringify(i.payload ?? null)) as unknown;
-    return {
-      id,
-      fresh,
-      intent: { id, kind: i.kind, userId: i.userId, payload, receivedAt: at, attempts: 1 },
-    };
   }
 
   /** After the ack: carries out the intent `record` leased to this process, in the background. Never rejects. */

@@ -38,7 +38,10 @@ export interface RequestServiceDeps {
   now: () => Date;
   /** Copies became startable (approval): fill free slots at once. */
   kickDispatcher: (n: number) => void;
-  /** Resolves when Slack requests waiting for their ack have been answered (see slack/ack-first.ts). */
+  /**
+   * Resolves when Slack requests waiting for their ack have been answered (see
+   * slack/ack-first.ts): a filing waits for it when its turn comes.
+   */
   acksFirst?: () => Promise<void>;
   /** The DR report, now (`/snapshot-copy report`). */
   report?: () => Promise<{ text: string; blocks?: unknown[] }>;
@@ -137,6 +140,8 @@ export class RequestService {
   ) {
     const { d } = this;
     return this.filings(async () => {
+      // The inbox let the acks go first before this intent began; a filing that then waited its
+      // turn behind others (CONCURRENT_FILINGS) may start in the middle of a later burst of acks.
       await d.acksFirst?.();
       return fileRequest(
         {
@@ -190,8 +195,7 @@ export class RequestService {
 
   async decide(asked: Asked, input: DecisionInput): Promise<DecisionResult> {
     const { d } = this;
-    // Like filings, follow-up work lets the acks of Slack requests arriving meanwhile go first.
-    await d.acksFirst?.();
+    // A decision is carried out from its intent, which the inbox began once the acks had gone.
     const result = await decide(
       {
         store: d.store,

@@ -8,13 +8,15 @@ import DataLoader from 'dataloader';
 import type { Selectable } from 'kysely';
 import { inWriteTransaction } from './engine.js';
 import { leaseLapsed } from './leases.js';
-import type { ClaimIntentsInput, IntentRecord, NewIntent } from './port.js';
+import type { ClaimIntentsInput, IntentRecord, NewIntent, RecordedIntent } from './port.js';
 import { urgently } from './priority.js';
 import type { Ctx } from './requests.js';
 import type { IntentsTable } from './schema.js';
 import { date, iso } from './schema.js';
 
-function toIntent(r: Selectable<IntentsTable>): IntentRecord {
+function toIntent(
+  r: Pick<Selectable<IntentsTable>, 'id' | 'kind' | 'user_id' | 'payload_json' | 'received_at' | 'attempts'>,
+): IntentRecord {
   return {
     id: Number(r.id),
     kind: r.kind,
@@ -24,8 +26,6 @@ function toIntent(r: Selectable<IntentsTable>): IntentRecord {
     attempts: r.attempts,
   };
 }
-
-type Recorded = { id: number; fresh: boolean };
 
 function intentRow(i: NewIntent) {
   return {
@@ -49,8 +49,8 @@ function intentRow(i: NewIntent) {
  * one WAL flush and one round trip for a burst of acks instead of one each (`npm run bench`, ack).
  * Every caller still waits for that commit before its ack; a failed insert fails each of them.
  */
-export function intentRecorder(ctx: Ctx): (i: NewIntent) => Promise<Recorded> {
-  const loader = new DataLoader<NewIntent, Recorded>((batch) => recordIntents(ctx, batch), {
+export function intentRecorder(ctx: Ctx): (i: NewIntent) => Promise<RecordedIntent> {
+  const loader = new DataLoader<NewIntent, RecordedIntent>((batch) => recordIntents(ctx, batch), {
     cache: false,
     maxBatchSize: 100,
     // The Slack requests of one poll phase reach here from separate I/O callbacks, each with its
@@ -61,17 +61,17 @@ export function intentRecorder(ctx: Ctx): (i: NewIntent) => Promise<Recorded> {
 }
 
 /** In the order asked; a key delivered twice (a Slack retry) is fresh once, the first time. */
-export async function recordIntents({ db }: Ctx, intents: readonly NewIntent[]): Promise<Recorded[]> {
+export async function recordIntents({ db }: Ctx, intents: readonly NewIntent[]): Promise<RecordedIntent[]> {
   // One row per key, in key order: the batches of two replicas that share keys (a Slack retry
   // delivered to each) then lock them in the same order. In arrival order PostgreSQL found two
   // such inserts deadlocked (the store's conformance suite, in CI).
   const first = new Map<string, NewIntent>();
   for (const i of intents) if (!first.has(i.dedupeKey)) first.set(i.dedupeKey, i);
-  const rows = [...first.keys()].sort().map((k) => intentRow(first.get(k)!));
+  const rows = new Map([...first.keys()].sort().map((k) => [k, intentRow(first.get(k)!)]));
   const inserted = await urgently(() =>
     db
       .insertInto('intents')
-      .values(rows)
+      .values([...rows.values()])
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returning(['id', 'dedupe_key'])
       .execute(),
@@ -90,7 +90,8 @@ export async function recordIntents({ db }: Ctx, intents: readonly NewIntent[]):
     const id = fresh.get(i.dedupeKey);
     if (id !== undefined && !taken.has(i.dedupeKey)) {
       taken.add(i.dedupeKey);
-      return { id, fresh: true };
+      // What a claim would read back: the payload from the JSON just written, the first attempt.
+      return { id, fresh: true, intent: toIntent({ ...rows.get(i.dedupeKey)!, id }) };
     }
     const known = id ?? existing.get(i.dedupeKey);
     if (known === undefined) throw new Error(`intent ${i.dedupeKey} was neither recorded nor found`);

@@ -45,7 +45,7 @@ import {
   releaseMessageLeases,
   retryMessageLater,
 } from './outbox.js';
-import type { NewIntent, Store } from './port.js';
+import type { NewIntent, RecordedIntent, Store } from './port.js';
 import {
   approveRequest,
   type Ctx,
@@ -88,7 +88,7 @@ export function createKyselyStore(
   const ctx: Ctx = { db, engine };
   let closed: Promise<void> | undefined;
   // Outside a transaction the intents of a burst share one insert; inside one, each is its own.
-  let recordIntent: ((i: NewIntent) => Promise<{ id: number; fresh: boolean }>) | undefined;
+  let recordIntent: ((i: NewIntent) => Promise<RecordedIntent>) | undefined;
   const self: Store = {
     capabilities: engine.capabilities,
     transaction: async (fn) => {

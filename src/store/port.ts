@@ -333,6 +333,8 @@ export interface NewIntent {
   lease?: { owner: string; until: Date };
 }
 
+export type RecordedIntent = { id: number; fresh: true; intent: IntentRecord } | { id: number; fresh: false };
+
 export interface IntentRecord {
   id: number;
   kind: string;
@@ -546,8 +548,11 @@ export interface Store {
   countUnsent(): Promise<number>;
 
   // Intents (the inbox of what Slack was told is accepted)
-  /** Records an intent; `fresh` is false when the same delivery was recorded before (left as it was). */
-  recordIntent(i: NewIntent): Promise<{ id: number; fresh: boolean }>;
+  /**
+   * Records an intent; `fresh` is false when the same delivery was recorded before (left as it
+   * was). A fresh one comes back as a claim would read it (its payload as stored, JSON).
+   */
+  recordIntent(i: NewIntent): Promise<RecordedIntent>;
   /** Unfinished intents whose lease has lapsed (or none), oldest first, leased to `owner`. */
   claimUnfinishedIntents(input: ClaimIntentsInput): Promise<IntentRecord[]>;
   /**

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SlotLimits, Store } from '../../src/store/port.js';
-import { at, copiesTo, filing, newCopy, T0 } from './fixtures/builders.js';
+import { at, copiesTo, filing, newCopy, newIntent, T0 } from './fixtures/builders.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -916,13 +916,7 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
 
     it('records a burst of intents at once, each once, a Slack retry in the same burst included', async () => {
       const other = await peer();
-      const intent = (key: string) => ({
-        dedupeKey: key,
-        kind: 'copy',
-        userId: 'U1',
-        payload: { key },
-        at: at(0),
-      });
+      const intent = (key: string) => newIntent(key, { payload: { key } });
       const keys = Array.from({ length: 60 }, (_, i) => `command:burst-${i % 50}`); // 10 delivered twice
       const recorded = await Promise.all(
         keys.map((k, i) => (i % 3 === 0 ? other : store).recordIntent(intent(k))),
@@ -949,13 +943,7 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
 
     it('records the bursts of two processes that share keys in opposite orders, without a deadlock', async () => {
       const other = await peer();
-      const intent = (key: string) => ({
-        dedupeKey: key,
-        kind: 'copy',
-        userId: 'U1',
-        payload: {},
-        at: at(0),
-      });
+      const intent = (key: string) => newIntent(key);
       for (let round = 0; round < 40; round++) {
         const keys = Array.from({ length: 40 }, (_, i) => `command:shared-${round}-${i}`);
         // Slack retried every delivery to the other replica, which received them the other way round.
@@ -974,20 +962,8 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
 
     it('records an intent once per Slack delivery and hands it to one process at a time', async () => {
       const other = await peer();
-      const first = await store.recordIntent({
-        dedupeKey: 'command:t1',
-        kind: 'copy',
-        userId: 'U1',
-        payload: { a: 1 },
-        at: at(0),
-      });
-      const again = await store.recordIntent({
-        dedupeKey: 'command:t1',
-        kind: 'copy',
-        userId: 'U1',
-        payload: { a: 1 },
-        at: at(0),
-      });
+      const first = await store.recordIntent(newIntent('command:t1', { payload: { a: 1 } }));
+      const again = await store.recordIntent(newIntent('command:t1', { payload: { a: 1 } }));
       expect(first.fresh).toBe(true);
       expect(again).toEqual({ id: first.id, fresh: false });
       const [mine] = await store.claimUnfinishedIntents({
@@ -1022,23 +998,31 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
 
     it('records an intent already leased to the process that acks it, as its first attempt', async () => {
       const other = await peer();
-      const leased = await store.recordIntent({
-        dedupeKey: 'command:t2',
-        kind: 'copy',
-        userId: 'U1',
-        payload: { a: 2 },
-        at: at(0),
-        lease: { owner: 'p1', until: at(5) },
+      const when = new Date('2026-03-01T10:00:00.123Z');
+      const leased = await store.recordIntent(
+        newIntent('command:t2', {
+          payload: { a: 2, when, nothing: undefined },
+          at: when,
+          lease: { owner: 'p1', until: at(5) },
+        }),
+      );
+      // Handed back as a claim would read it: the payload as stored (JSON), the first attempt.
+      expect(leased).toEqual({
+        id: leased.id,
+        fresh: true,
+        intent: {
+          id: leased.id,
+          kind: 'copy',
+          userId: 'U1',
+          payload: { a: 2, when: '2026-03-01T10:00:00.123Z' },
+          receivedAt: when,
+          attempts: 1,
+        },
       });
       // A replayed delivery neither takes the lease over nor counts as an attempt.
-      const replayed = await other.recordIntent({
-        dedupeKey: 'command:t2',
-        kind: 'copy',
-        userId: 'U1',
-        payload: { a: 2 },
-        at: at(1),
-        lease: { owner: 'p2', until: at(9) },
-      });
+      const replayed = await other.recordIntent(
+        newIntent('command:t2', { payload: { a: 2 }, at: at(1), lease: { owner: 'p2', until: at(9) } }),
+      );
       expect(replayed).toEqual({ id: leased.id, fresh: false });
       expect(
         await other.claimUnfinishedIntents({ owner: 'p2', now: at(4), leaseMs: 60_000, limit: 10 }),
@@ -1050,7 +1034,9 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
         leaseMs: 60_000,
         limit: 10,
       });
-      expect(taken.map((t) => [t.id, t.payload, t.attempts])).toEqual([[leased.id, { a: 2 }, 2]]);
+      expect(taken.map((t) => [t.id, t.payload, t.attempts])).toEqual([
+        [leased.id, { a: 2, when: '2026-03-01T10:00:00.123Z' }, 2],
+      ]);
     });
 
     it('runs each durable step in one process at a time and retries it later', async () => {
@@ -1074,14 +1060,9 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
     });
 
     it("renews only its holder's lease of an unfinished intent, and never claims one its claimer excludes", async () => {
-      const intent = await store.recordIntent({
-        dedupeKey: 'command:long',
-        kind: 'copy',
-        userId: 'U1',
-        payload: {},
-        at: at(0),
-        lease: { owner: 'p1', until: new Date(at(1).getTime() + 60_000) },
-      });
+      const intent = await store.recordIntent(
+        newIntent('command:long', { lease: { owner: 'p1', until: new Date(at(1).getTime() + 60_000) } }),
+      );
       expect(await store.renewIntentLease(intent.id, { owner: 'p2', until: at(600) })).toBe(false);
       expect(await store.renewIntentLease(intent.id, { owner: 'p1', until: at(600) })).toBe(true);
       // Past the first lease but inside the renewed one: nobody takes it over.
@@ -1103,14 +1084,9 @@ export function runStoreConformance(open: () => Promise<StoreUnderTest>): void {
 
     it('takes over the intents and steps leased by a process that is no longer alive, at once', async () => {
       const other = await peer();
-      const intent = await store.recordIntent({
-        dedupeKey: 'command:dead',
-        kind: 'copy',
-        userId: 'U1',
-        payload: {},
-        at: at(0),
-        lease: { owner: 'p-dead', until: new Date(at(1).getTime() + 600_000) },
-      });
+      const intent = await store.recordIntent(
+        newIntent('command:dead', { lease: { owner: 'p-dead', until: new Date(at(1).getTime() + 600_000) } }),
+      );
       const step = await store.addStep({ kind: 'unshare', payload: {}, at: at(0), dedupeKey: 'dead' });
       expect(
         await store.claimSteps({ owner: 'p-dead', now: at(1), leaseMs: 600_000, limit: 5 }),
