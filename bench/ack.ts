@@ -5,6 +5,9 @@
  * records every command's intent before its ack (SPEC §10): on SQLite, and on PostgreSQL when
  * `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` names one (a schema of its own, dropped after).
  * A last row sends `help` alone, which records nothing: the cost of the bot's Bolt app by itself.
+ * Beside the latencies: the CPU each command costs the machine until its ack (server, PostgreSQL,
+ * load generator: with 50 always in flight on shared cores, the queue an ack waits in) and the
+ * server's garbage-collection pauses per burst (each one stops every ack in flight).
  */
 
 import { randomBytes } from 'node:crypto';
@@ -18,7 +21,7 @@ import { OPS_CHANNEL, REQUESTER, SIGNING_SECRET, testConfigYaml } from '../test/
 import { SlackApiStandIn } from '../test/support/slack-api.js';
 import { SlackSender } from '../test/support/slack-signed.js';
 import { type ChildHandle, spawnBot, spawnChild } from './processes.js';
-import { type Measurement, ms, pool, type Row, summary } from './support.js';
+import { type Measurement, ms, pool, postgresCpuMs, type Row, summary } from './support.js';
 
 export interface AckOptions {
   requests: number;
@@ -84,7 +87,21 @@ interface Run {
   cpuMsPerRequest: number;
   /** The same until the burst's last ack: what answering Slack costs, before the follow-up work. */
   ackCpuMsPerRequest: number;
+  /** Until the last ack: CPU of this machine's PostgreSQL processes, and of the load generator's. */
+  postgresAckCpuMsPerRequest: number;
+  generatorAckCpuMsPerRequest: number;
+  /** The server's garbage-collection pauses until the last ack: scavenges and full collections. */
+  gc: { minor: Pauses; major: Pauses };
 }
+
+interface Pauses {
+  count: number;
+  ms: number;
+  maxMs: number;
+}
+
+/** The concurrency the target is about; profiles are taken there. */
+const HIGHEST = 50;
 
 /** Answers that end a filing (the receipt or the problems replace the "Checking…" ack). */
 const filingAnswers = (slack: SlackApiStandIn) =>
@@ -115,6 +132,9 @@ async function drive(
     failures: 0,
     cpuMsPerRequest: 0,
     ackCpuMsPerRequest: 0,
+    postgresAckCpuMsPerRequest: 0,
+    generatorAckCpuMsPerRequest: 0,
+    gc: { minor: { count: 0, ms: 0, maxMs: 0 }, major: { count: 0, ms: 0, maxMs: 0 } },
     drainMs: 0,
     served: [],
     loop: { server: { p99: 0, max: 0 }, generator: { p99: 0, max: 0 } },
@@ -126,6 +146,13 @@ async function drive(
   await loopDelay();
   here.enable();
   const before = await cpu();
+  const postgresBefore = postgresCpuMs();
+  const generatorBefore = process.cpuUsage();
+  const gcPauses = () => server.call<{ minor: Pauses; major: Pauses }>('gcPauses');
+  await gcPauses();
+  // BENCH_ACK_PROF=<dir>: a profile of each burst at the highest concurrency (child.ts).
+  const profile = process.env.BENCH_ACK_PROF !== undefined && concurrency === HIGHEST;
+  if (profile) await server.call('profileStart');
   await pool(n, concurrency, async (i) => {
     const text = textOf(offset + i);
     if (files && text !== 'help') copies++;
@@ -141,6 +168,14 @@ async function drive(
     }
   });
   here.disable();
+  if (profile)
+    await server.call('profileStop', {
+      path: join(process.env.BENCH_ACK_PROF!, `${files ? 'bot' : 'floor'}-${offset}.cpuprofile`),
+    });
+  run.gc = await gcPauses();
+  const generator = process.cpuUsage(generatorBefore);
+  run.generatorAckCpuMsPerRequest = (generator.user + generator.system) / 1000 / n;
+  run.postgresAckCpuMsPerRequest = (postgresCpuMs() - postgresBefore) / n;
   const acked = await cpu();
   run.ackCpuMsPerRequest = (acked.user - before.user + acked.system - before.system) / 1000 / n;
   run.loop = {
@@ -294,6 +329,9 @@ function ackRows(
       filedAllAfterBurstMs: r.bot.drainMs,
       cpuMsPerCommand: r.bot.cpuMsPerRequest,
       ackCpuMsPerCommand: r.bot.ackCpuMsPerRequest,
+      postgresAckCpuMsPerCommand: r.bot.postgresAckCpuMsPerRequest,
+      generatorAckCpuMsPerCommand: r.bot.generatorAckCpuMsPerRequest,
+      gcPausesUntilAcked: r.bot.gc,
     },
     floor: {
       ...stats[i]!.floor,
@@ -302,6 +340,9 @@ function ackRows(
       eventLoopDelayMs: r.floor.loop,
       cpuMsPerCommand: r.floor.cpuMsPerRequest,
       ackCpuMsPerCommand: r.floor.ackCpuMsPerRequest,
+      postgresAckCpuMsPerCommand: r.floor.postgresAckCpuMsPerRequest,
+      generatorAckCpuMsPerCommand: r.floor.generatorAckCpuMsPerRequest,
+      gcPausesUntilAcked: r.floor.gc,
     },
     reported: i === mid,
   }));
@@ -328,6 +369,34 @@ function ackRows(
       target: '-',
       pass: null,
     });
+  // With `c` requests always in flight, the machine's cores are the queue: an ack's latency follows
+  // the CPU that every process on them spends per request — server, database and load generator.
+  const machine = (r: Run) =>
+    r.ackCpuMsPerRequest + r.postgresAckCpuMsPerRequest + r.generatorAckCpuMsPerRequest;
+  const parts = (r: Run) =>
+    `server ${ms(r.ackCpuMsPerRequest)}, PostgreSQL ${ms(r.postgresAckCpuMsPerRequest)}, generator ${ms(r.generatorAckCpuMsPerRequest)}`;
+  // A pause stops every one of the `c` acks in flight: at 50, one of 10 ms is in the p99 of 500.
+  const pauses = (r: Run) => r.gc.minor.ms + r.gc.major.ms;
+  const pauseDetail = (r: Run) =>
+    `${r.gc.minor.count} scavenges, ${r.gc.major.count} full; longest ${ms(Math.max(r.gc.minor.maxMs, r.gc.major.maxMs))}`;
+  rows.push(
+    {
+      figure: `machine CPU per command until acked @${c}, ${store}`,
+      value: `${ms(machine(botRun))} (${parts(botRun)})`,
+      reference: `floor ${ms(machine(floorRun))} (${parts(floorRun)})`,
+      ratio: machine(botRun) / machine(floorRun),
+      target: '-',
+      pass: null,
+    },
+    {
+      figure: `GC pauses of the server per burst of ${o.requests} @${c}, ${store}`,
+      value: `${ms(pauses(botRun))} (${pauseDetail(botRun)})`,
+      reference: `floor ${ms(pauses(floorRun))} (${pauseDetail(floorRun)})`,
+      ratio: pauses(botRun) / pauses(floorRun),
+      target: '-',
+      pass: null,
+    },
+  );
   rows.push(
     {
       figure: `ack p50, ${o.requests} cmds @${c}, ${store}`,

@@ -5,9 +5,12 @@
  * Each role imports only what it runs (dynamic imports), so the floor's memory is Bolt's alone and
  * the bot's is the bot's, not the simulator's or the stand-in's.
  */
+
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { ChildSpec } from './processes.js';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -33,6 +36,46 @@ function timeRequests(server: Server): void {
     const arrived = performance.now();
     res.once('finish', () => served.push(performance.now() - arrived));
   });
+}
+
+/**
+ * BENCH_ACK_PROF=<dir>: the ack measurement profiles each burst of the bot and of the floor at
+ * the highest concurrency, the burst alone (a V8 CPU profile; with BENCH_ACK_PROF_HEAP=1 a sampled
+ * allocation profile instead), written to <dir>/<bot|floor>-<offset>.cpuprofile.
+ */
+function burstProfiler(): Record<string, Handler> {
+  let session: Session | undefined;
+  const heap = process.env.BENCH_ACK_PROF_HEAP === '1';
+  return {
+    profileStart: async () => {
+      session = new Session();
+      session.connect();
+      if (heap) {
+        await session.post('HeapProfiler.enable');
+        await session.post('HeapProfiler.startSampling', {
+          samplingInterval: 2048,
+          // Everything allocated during the burst, not only what is still alive at its end.
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+      } else {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 100 });
+        await session.post('Profiler.start');
+      }
+      return {};
+    },
+    profileStop: async (args) => {
+      if (!session) throw new Error('profileStop without profileStart');
+      const { profile } = heap
+        ? await session.post('HeapProfiler.stopSampling')
+        : await session.post('Profiler.stop');
+      writeFileSync((args as { path: string }).path, JSON.stringify(profile));
+      session.disconnect();
+      session = undefined;
+      return {};
+    },
+  };
 }
 
 async function startBotChild(s: Extract<ChildSpec, { role: 'bot' }>): Promise<Record<string, Handler>> {
@@ -66,6 +109,7 @@ async function startBotChild(s: Extract<ChildSpec, { role: 'bot' }>): Promise<Re
     ready: async () => ({ port: bot.port }),
     memory: async () => settledMemory(),
     cpu: async () => process.cpuUsage(),
+    ...burstProfiler(),
     fileFleet: async (args) => {
       const a = args as { snapshotsPerAccount: number; perRequest: number };
       const filed = await fleet.fileFleet(bot.store, { ...a, at: new Date() });
@@ -121,6 +165,7 @@ async function startFloorChild(s: Extract<ChildSpec, { role: 'floor' }>): Promis
     ready: async () => ({ port: (server.address() as AddressInfo).port }),
     memory: async () => settledMemory(),
     cpu: async () => process.cpuUsage(),
+    ...burstProfiler(),
     stop: async () => {
       await app.stop();
       return {};
@@ -147,6 +192,26 @@ const handlers: Promise<Record<string, Handler>> =
 /** How long callbacks waited for this process's event loop (ms) since the last `loopDelay` call. */
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
+
+/** The garbage collector's pauses of the main thread since the last `gcPauses` call (ms). */
+interface Pauses {
+  count: number;
+  ms: number;
+  maxMs: number;
+}
+const noPauses = (): Pauses => ({ count: 0, ms: 0, maxMs: 0 });
+let gc = { minor: noPauses(), major: noPauses() };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    // perf_hooks' NODE_PERFORMANCE_GC_MINOR (a scavenge) is 1; the others are full collections or
+    // their incremental and weak-callback steps.
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    const p = kind === 1 ? gc.minor : gc.major;
+    p.count++;
+    p.ms += e.duration;
+    p.maxMs = Math.max(p.maxMs, e.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 const common: Record<string, Handler> = {
   /** Where the resident memory is, after a full collection: by mapping (kB) and by V8 heap space (kB size, used). */
   memoryMap: async () => {
@@ -202,6 +267,11 @@ const common: Record<string, Handler> = {
     const times = served;
     served = [];
     return times;
+  },
+  gcPauses: async () => {
+    const r = gc;
+    gc = { minor: noPauses(), major: noPauses() };
+    return r;
   },
   loopDelay: async () => {
     const r = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };

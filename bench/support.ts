@@ -2,7 +2,7 @@
  * Shared helpers of `npm run bench`: starting the bot against the AWS simulator and the Slack
  * stand-in, building worlds and configs, statistics and the result rows.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningBot, startBot } from '../src/bot.js';
@@ -94,6 +94,34 @@ export async function pool(
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
+}
+
+/**
+ * CPU time (ms, user + system) that this machine's PostgreSQL processes have used since they
+ * started, read from /proc (Linux; 0 elsewhere). Backends that exited in between are missed, which
+ * the bench's pooled connections rarely do. Resolution: one clock tick (10 ms) per process.
+ */
+export function postgresCpuMs(): number {
+  let ticks = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The command name is in parentheses and may hold spaces; the fields after it are fixed.
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  return ticks * 10;
 }
 
 export const sleep = (millis: number) => new Promise<void>((r) => setTimeout(r, millis));

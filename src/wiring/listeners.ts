@@ -7,6 +7,7 @@ import type { RequestService } from '../requests/service.js';
 import { registerActions } from '../slack/listeners/actions.js';
 import { registerCommands } from '../slack/listeners/commands.js';
 import { registerEvents, registerRejectForm, registerViews } from '../slack/listeners/views.js';
+import { SlackRouter } from '../slack/router.js';
 
 /** Every Slack listener: the command, the buttons, the forms, the App Home, and a last-resort log. */
 export function registerListeners(
@@ -21,11 +22,13 @@ export function registerListeners(
   },
 ): void {
   const { service, inbox, log, metrics } = d;
-  registerCommands(app, { service, inbox, log, metrics });
-  registerActions(app, { service, inbox, log, metrics });
-  registerViews(app, { service, inbox, log, metrics });
-  registerRejectForm(app, { inbox, log, metrics });
-  registerEvents(app, { notify: d.notify, now: d.now });
+  const router = new SlackRouter();
+  registerCommands(router, { service, inbox, log, metrics });
+  registerActions(router, { service, inbox, log, metrics });
+  registerViews(router, { service, inbox, log, metrics });
+  registerRejectForm(router, { inbox, log, metrics });
+  registerEvents(router, { notify: d.notify, now: d.now });
+  router.install(app);
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
   });

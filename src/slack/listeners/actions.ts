@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, App, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { parseRequestLabel } from '../../domain/command.js';
 import type { Decision } from '../../domain/types.js';
 import type { Inbox, Recorded } from '../../inbox/inbox.js';
@@ -8,6 +8,7 @@ import type { RequestService } from '../../requests/service.js';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../blocks/approval-card.js';
 import { escapeSlack } from '../blocks/format.js';
 import { rejectReasonModal } from '../blocks/reject-modal.js';
+import type { SlackRouter } from '../router.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -21,7 +22,7 @@ export interface ActionDeps {
 /** The form must open while the click's trigger_id is good (3 s): a slower check opens it unchecked. */
 const REJECT_CHECK_BUDGET_MS = 2_000;
 
-export function registerActions(app: App, deps: ActionDeps): void {
+export function registerActions(app: SlackRouter, deps: ActionDeps): void {
   const handle = (decision: Decision) => async (args: ButtonArgs) => {
     const label = parseRequestLabel(args.action.value ?? '');
     const tell = answerer(args, deps.log);

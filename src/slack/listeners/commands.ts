@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { helpText, type ParsedCommand, parseCommand } from '../../domain/command.js';
 import type { Inbox, Recorded } from '../../inbox/inbox.js';
 import type { ReplyTo } from '../../messages/notifier.js';
@@ -9,6 +9,7 @@ import type { RequestService } from '../../requests/service.js';
 import { escapeSlack } from '../blocks/format.js';
 import { requestModal } from '../blocks/modal.js';
 import { problemsText } from '../blocks/problems.js';
+import type { SlackRouter } from '../router.js';
 
 export interface CommandDeps {
   service: RequestService;
@@ -21,7 +22,7 @@ export interface CommandDeps {
 export const NOT_RECORDED =
   ':x: The bot cannot record that right now (its database is not answering); nothing was done. Try again in a moment.';
 
-export function registerCommands(app: App, deps: CommandDeps): void {
+export function registerCommands(app: SlackRouter, deps: CommandDeps): void {
   app.command('/snapshot-copy', async ({ command, ack, client }) => {
     const started = performance.now();
     const parsed = parseCommand(command.text ?? '');
@@ -56,9 +57,17 @@ type Answer<K extends ParsedCommand['kind']> = (
   parsed: Extract<ParsedCommand, { kind: K }>,
 ) => Promise<void>;
 
+/**
+ * The same for everyone, so built once: building and escaping its 2 KB on every call allocated
+ * ~9 KB per help command before its ack (a sampled allocation profile of a burst, `npm run
+ * bench` with BENCH_ACK_PROF), garbage that makes the scavenges during a burst of acks more frequent.
+ */
+let helpAnswer: { response_type: 'ephemeral'; text: string } | undefined;
+
 const ANSWERS: { [K in ParsedCommand['kind']]: Answer<K> } = {
   help: async ({ ack, acked }) => {
-    await ack({ response_type: 'ephemeral', text: `\`\`\`${escapeSlack(helpText())}\`\`\`` });
+    helpAnswer ??= { response_type: 'ephemeral', text: `\`\`\`${escapeSlack(helpText())}\`\`\`` };
+    await ack(helpAnswer);
     acked('help');
   },
   invalid: async ({ ack, acked }, parsed) => {

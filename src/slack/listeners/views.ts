@@ -1,4 +1,3 @@
-import type { App } from '@slack/bolt';
 import { parseReason } from '../../domain/fields.js';
 import { MODAL_CALLBACK_ID, type ModalValues, parseModalSubmission } from '../../domain/modal.js';
 import type { Inbox, Recorded } from '../../inbox/inbox.js';
@@ -11,6 +10,7 @@ import {
   REJECT_REASON_FIELD,
   readRejectFormContext,
 } from '../blocks/reject-modal.js';
+import type { SlackRouter } from '../router.js';
 import { NOT_RECORDED } from './commands.js';
 
 function originChannel(privateMetadata: string | undefined, fallback: string): string {
@@ -31,7 +31,7 @@ function originChannel(privateMetadata: string | undefined, fallback: string): s
  * ephemeral message in the channel the form was opened from (a DM when the bot cannot post there).
  */
 export function registerViews(
-  app: App,
+  app: SlackRouter,
   deps: { service: RequestService; inbox: Inbox; log: Logger; metrics: Metrics },
 ): void {
   app.view(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
@@ -79,7 +79,10 @@ export function registerViews(
  * decided from the record — under the request's lock, with every check made again — so a crash
  * after the ack still rejects, and the answer reaches the rejecter where they clicked.
  */
-export function registerRejectForm(app: App, deps: { inbox: Inbox; log: Logger; metrics: Metrics }): void {
+export function registerRejectForm(
+  app: SlackRouter,
+  deps: { inbox: Inbox; log: Logger; metrics: Metrics },
+): void {
   app.view(REJECT_MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
     const userId = body.user.id;
     const context = readRejectFormContext(view.private_metadata);
@@ -122,7 +125,7 @@ export function registerRejectForm(app: App, deps: { inbox: Inbox; log: Logger; 
   });
 }
 
-export function registerEvents(app: App, deps: { notify: Notifier; now: () => Date }): void {
+export function registerEvents(app: SlackRouter, deps: { notify: Notifier; now: () => Date }): void {
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
     await deps.notify.homeChanged(event.user, deps.now());
