@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import type { ChildSpec } from './processes.js';
 
 type Handler = (args: unknown) => Promise<unknown>;
@@ -193,7 +193,11 @@ const handlers: Promise<Record<string, Handler>> =
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 
-/** The garbage collector's pauses of the main thread since the last `gcPauses` call (ms). */
+/**
+ * The garbage collector's pauses of the main thread since the last `gcPauses` call (ms): scavenges
+ * (minor), and full collections with their incremental and weak-callback steps (major; `count`
+ * counts the collections, `ms` and `maxMs` every pause).
+ */
 interface Pauses {
   count: number;
   ms: number;
@@ -203,11 +207,10 @@ const noPauses = (): Pauses => ({ count: 0, ms: 0, maxMs: 0 });
 let gc = { minor: noPauses(), major: noPauses() };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
-    // perf_hooks' NODE_PERFORMANCE_GC_MINOR (a scavenge) is 1; the others are full collections or
-    // their incremental and weak-callback steps.
     const kind = (e as { detail?: { kind?: number } }).detail?.kind;
-    const p = kind === 1 ? gc.minor : gc.major;
-    p.count++;
+    const p = kind === perfConstants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : gc.major;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR || kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)
+      p.count++;
     p.ms += e.duration;
     p.maxMs = Math.max(p.maxMs, e.duration);
   }
