@@ -65,13 +65,12 @@ export async function recordIntents({ db }: Ctx, intents: readonly NewIntent[]):
   // One row per key, in key order: the batches of two replicas that share keys (a Slack retry
   // delivered to each) then lock them in the same order. In arrival order PostgreSQL found two
   // such inserts deadlocked (the store's conformance suite, in CI).
-  const first = new Map<string, NewIntent>();
-  for (const i of intents) if (!first.has(i.dedupeKey)) first.set(i.dedupeKey, i);
-  const rows = new Map([...first.keys()].sort().map((k) => [k, intentRow(first.get(k)!)]));
+  const rows = new Map<string, ReturnType<typeof intentRow>>();
+  for (const i of intents) if (!rows.has(i.dedupeKey)) rows.set(i.dedupeKey, intentRow(i));
   const inserted = await urgently(() =>
     db
       .insertInto('intents')
-      .values([...rows.values()])
+      .values([...rows.keys()].sort().map((k) => rows.get(k)!))
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returning(['id', 'dedupe_key'])
       .execute(),

@@ -59,15 +59,15 @@ type Answer<K extends ParsedCommand['kind']> = (
 
 /**
  * The same for everyone, so built once: building and escaping its 2 KB on every call allocated
- * ~9 KB per help command before its ack (a sampled allocation profile of a burst, `npm run
- * bench` with BENCH_ACK_PROF), garbage that makes the scavenges during a burst of acks more frequent.
+ * ~9 KB per help command before its ack (a sampled allocation profile of a burst, `npm run bench`
+ * with BENCH_ACK_PROF and BENCH_ACK_PROF_HEAP=1), garbage that brings the scavenges during a burst
+ * of acks closer together.
  */
-let helpAnswer: { response_type: 'ephemeral'; text: string } | undefined;
+const HELP_ANSWER = { response_type: 'ephemeral', text: `\`\`\`${escapeSlack(helpText())}\`\`\`` } as const;
 
 const ANSWERS: { [K in ParsedCommand['kind']]: Answer<K> } = {
   help: async ({ ack, acked }) => {
-    helpAnswer ??= { response_type: 'ephemeral', text: `\`\`\`${escapeSlack(helpText())}\`\`\`` };
-    await ack(helpAnswer);
+    await ack(HELP_ANSWER);
     acked('help');
   },
   invalid: async ({ ack, acked }, parsed) => {
